@@ -1,0 +1,156 @@
+"""Exact money: an integer number of minor units and an ISO 4217 currency.
+
+Amounts never travel as floats. `Money` refuses to mix currencies, rounds only where asked and
+then half-up, and formats with Babel in the reader's language. The number of minor units per
+currency comes from ISO 4217 (via Babel): EUR has 2 decimals, JPY 0, KWD 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+
+from relance.core.errors import RelanceError
+
+
+class MoneyError(RelanceError):
+    code = "money.invalid"
+
+
+@cache
+def known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def is_known_currency(code: str) -> bool:
+    return code in known_currencies()
+
+
+@cache
+def currency_exponent(currency: str) -> int:
+    """Number of decimals of the currency's minor unit (EUR 2, JPY 0, BHD 3)."""
+    if not is_known_currency(currency):
+        raise MoneyError(f"unknown currency {currency!r}")
+    return int(get_currency_precision(currency))
+
+
+def round_half_up(value: Decimal, exponent: int) -> Decimal:
+    """Round to `exponent` decimals, halves away from zero (2.345 -> 2.35, -2.345 -> -2.35)."""
+    return value.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
+
+
+def to_minor(value: Decimal, currency: str, *, rounding: bool = False) -> int:
+    """Convert a major-unit Decimal to minor units.
+
+    Without `rounding`, a value with more decimals than the currency allows is an error: an
+    import must not invent cents. With it, the value is rounded half-up.
+    """
+    exponent = currency_exponent(currency)
+    try:
+        rounded = round_half_up(value, exponent)
+    except InvalidOperation as exc:
+        raise MoneyError(f"not a number: {value!r}") from exc
+    if not rounding and rounded != value:
+        raise MoneyError(f"{value} has more than {exponent} decimals for {currency}")
+    return int(rounded.scaleb(exponent))
+
+
+@dataclass(frozen=True, slots=True, order=False)
+class Money:
+    minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise MoneyError(f"Money needs an integer number of minor units, got {type(self.minor).__name__}")
+        if not is_known_currency(self.currency):
+            raise MoneyError(f"unknown currency {self.currency!r}")
+
+    # construction -------------------------------------------------------------------------
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    @classmethod
+    def of(cls, amount: str | int | Decimal, currency: str, *, rounding: bool = False) -> Money:
+        """Money from major units: ``Money.of("12.34", "EUR")``. Floats are refused."""
+        if isinstance(amount, float):
+            raise MoneyError("floats are not accepted for money; pass a str or Decimal")
+        try:
+            value = Decimal(amount)
+        except InvalidOperation as exc:
+            raise MoneyError(f"not an amount: {amount!r}") from exc
+        return cls(to_minor(value, currency, rounding=rounding), currency)
+
+    # reading --------------------------------------------------------------------------------
+    @property
+    def amount(self) -> Decimal:
+        """The amount in major units, exact (12.34 for 1234 cents)."""
+        return Decimal(self.minor).scaleb(-currency_exponent(self.currency))
+
+    def format(self, locale: str = "en") -> str:
+        """`1 234,56 €` in French, `€1,234.56` in English."""
+        return format_currency(self.amount, self.currency, locale=locale)
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+    # arithmetic -----------------------------------------------------------------------------
+    def _check(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise MoneyError(f"cannot combine {self.currency} with {other.currency}")
+        return other
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.minor + self._check(other).minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.minor - self._check(other).minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    def __abs__(self) -> Money:
+        return Money(abs(self.minor), self.currency)
+
+    def __mul__(self, factor: int | Decimal) -> Money:
+        """Multiply by an integer exactly, or by a Decimal with half-up rounding to the minor unit."""
+        if isinstance(factor, bool) or not isinstance(factor, int | Decimal):
+            raise TypeError("Money can be multiplied by an int or a Decimal only")
+        if isinstance(factor, int):
+            return Money(self.minor * factor, self.currency)
+        return Money(int(round_half_up(Decimal(self.minor) * factor, 0)), self.currency)
+
+    __rmul__ = __mul__
+
+    def __lt__(self, other: Money) -> bool:
+        return self.minor < self._check(other).minor
+
+    def __le__(self, other: Money) -> bool:
+        return self.minor <= self._check(other).minor
+
+    def __gt__(self, other: Money) -> bool:
+        return self.minor > self._check(other).minor
+
+    def __ge__(self, other: Money) -> bool:
+        return self.minor >= self._check(other).minor
+
+    def __bool__(self) -> bool:
+        return self.minor != 0
+
+    def allocate(self, ratios: list[int]) -> list[Money]:
+        """Split into parts proportional to `ratios` without losing a cent (largest remainder)."""
+        total = sum(ratios)
+        if total <= 0 or any(r < 0 for r in ratios):
+            raise MoneyError("ratios must be non-negative and not all zero")
+        parts = [self.minor * r // total for r in ratios]
+        remainder = self.minor - sum(parts)
+        order = sorted(range(len(ratios)), key=lambda i: (self.minor * ratios[i]) % total, reverse=True)
+        for i in order[:remainder]:
+            parts[i] += 1
+        return [Money(p, self.currency) for p in parts]
