@@ -71,7 +71,8 @@ def _open_items_sql(*, company_id: int, as_of: dt.date, customer_id: int | None 
                i.amount, i.currency, i.amount - COALESCE(a.allocated, 0) AS open_amount, i.po_number
           FROM ledger_invoice i
           LEFT JOIN (SELECT invoice_id, SUM(amount) AS allocated FROM ledger_allocation
-                      WHERE company_id = %s AND date <= %s GROUP BY invoice_id) a ON a.invoice_id = i.id
+                      WHERE company_id = %s AND date <= %s AND invoice_id IS NOT NULL
+                      GROUP BY invoice_id) a ON a.invoice_id = i.id
          WHERE i.company_id = %s AND i.issue_date <= %s AND i.kind IN ('invoice', 'debit_note'){debit_filter}
            AND i.amount - COALESCE(a.allocated, 0) <> 0
         UNION ALL

@@ -9,7 +9,8 @@ says whether it is owed to us or credited). An item's open amount at any date D 
 
 Allocations carry their own date, so the statement of any past date can be rebuilt exactly.
 A *settlement* allocation records a settlement that happened outside Relance (an ERP snapshot
-said the item is closed, or paid down); it may be negative to reopen an amount.
+said the item is closed, or paid down): it names either the invoice or the credit note it
+settles, and may be negative to reopen an amount.
 """
 
 from __future__ import annotations
@@ -105,7 +106,10 @@ class Allocation(models.Model):
     """Part of a payment or credit note applied to an invoice or debit note, on a date."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allocations")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, null=True, blank=True, related_name="allocations",
+        help_text="The invoice or debit note paid down. Blank only for the settlement of a credit note.",
+    )
     kind = models.CharField(max_length=16, choices=AllocationKind.choices)
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, null=True, blank=True, related_name="allocations")
     credit_note = models.ForeignKey(
@@ -121,9 +125,13 @@ class Allocation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind="payment", payment__isnull=False, credit_note__isnull=True, amount__gt=0)
-                    | Q(kind="credit_note", payment__isnull=True, credit_note__isnull=False, amount__gt=0)
-                    | (Q(kind="settlement", payment__isnull=True, credit_note__isnull=True) & ~Q(amount=0))
+                    Q(kind="payment", invoice__isnull=False, payment__isnull=False, credit_note__isnull=True, amount__gt=0)
+                    | Q(kind="credit_note", invoice__isnull=False, payment__isnull=True, credit_note__isnull=False, amount__gt=0)
+                    | (
+                        Q(kind="settlement", payment__isnull=True)
+                        & (Q(invoice__isnull=False, credit_note__isnull=True) | Q(invoice__isnull=True, credit_note__isnull=False))
+                        & ~Q(amount=0)
+                    )
                 ),
                 name="allocation_source_matches_kind",
             ),
