@@ -24,7 +24,9 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 SECRET_KEY = os.environ.get("RELANCE_SECRET_KEY", "")
 DEBUG = env_bool("RELANCE_DEBUG", False)
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("RELANCE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("RELANCE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -73,7 +75,9 @@ ASGI_APPLICATION = "config.asgi.application"
 
 def database_from_url(url: str) -> dict[str, object]:
     """A DATABASES entry from a URL; SQLite gets WAL and immediate transactions."""
-    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=int(os.environ.get("RELANCE_CONN_MAX_AGE", "0"))))
+    config: dict[str, object] = dict(
+        dj_database_url.parse(url, conn_max_age=int(os.environ.get("RELANCE_CONN_MAX_AGE", "0")))
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         if config["NAME"] != ":memory:":
             Path(str(config["NAME"])).parent.mkdir(parents=True, exist_ok=True)
@@ -112,13 +116,26 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("RELANCE_MEDIA_ROOT", VAR_DIR / "media"))
 
-EMAIL_BACKEND = os.environ.get("RELANCE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = os.environ.get("RELANCE_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("RELANCE_EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("RELANCE_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("RELANCE_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("RELANCE_EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = env_bool("RELANCE_EMAIL_USE_SSL", False)
+# Django 6.1 configures outgoing mail with MAILERS (the EMAIL_* settings are deprecated).
+def smtp_mailer() -> dict[str, object]:
+    backend = os.environ.get("RELANCE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    if not backend.endswith("smtp.EmailBackend"):
+        return {"BACKEND": backend}
+    return {
+        "BACKEND": backend,
+        "OPTIONS": {
+            "host": os.environ.get("RELANCE_EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("RELANCE_EMAIL_PORT", "25")),
+            "username": os.environ.get("RELANCE_EMAIL_USER", ""),
+            "password": os.environ.get("RELANCE_EMAIL_PASSWORD", ""),
+            "use_tls": env_bool("RELANCE_EMAIL_USE_TLS", False),
+            "use_ssl": env_bool("RELANCE_EMAIL_USE_SSL", False),
+            "timeout": 30,
+        },
+    }
+
+
+MAILERS = {"default": smtp_mailer()}
 DEFAULT_FROM_EMAIL = os.environ.get("RELANCE_DEFAULT_FROM_EMAIL", "relance@localhost")
 
 SESSION_COOKIE_HTTPONLY = True

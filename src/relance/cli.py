@@ -1,9 +1,9 @@
 """The `relance` command: Relance's own commands first, every Django command behind `relance manage`.
 
-    relance --help              lists the commands
-    relance demo                demo database + web server
-    relance import invoices F   import a file
-    relance manage migrate      any Django management command
+relance --help              lists the commands
+relance demo                demo database + web server
+relance import invoices F   import a file
+relance manage migrate      any Django management command
 """
 
 from __future__ import annotations

@@ -43,10 +43,10 @@ def record(
     return AuditEvent.objects.create(
         actor_kind=actor.kind,
         actor_label=actor.label[:200],
-        actor_user=actor.user if actor.user is not None and actor.user.pk else None,
+        actor_user_id=actor.user.pk if actor.user is not None else None,
         code=code,
-        company=company,
-        customer=customer,
+        company_id=company.pk if company is not None else None,
+        customer_id=customer.pk if customer is not None else None,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         data=data or {},

@@ -23,7 +23,9 @@ class AuditEvent(models.Model):
     company = models.ForeignKey("ledger.Company", on_delete=models.CASCADE, related_name="+", null=True, blank=True)
     customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="+", null=True, blank=True)
     actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
-    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     actor_label = models.CharField(max_length=200, blank=True)
     code = models.CharField(max_length=100, db_index=True)
     object_type = models.CharField(max_length=100, blank=True)

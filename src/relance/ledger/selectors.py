@@ -47,7 +47,7 @@ def companies_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Co
         return Company.objects.none()
     if getattr(user, "is_superuser", False):
         return Company.objects.all()
-    return Company.objects.filter(memberships__user=user)
+    return Company.objects.filter(memberships__user_id=user.pk)
 
 
 def _open_items_sql(*, company_id: int, as_of: dt.date, customer_id: int | None = None) -> tuple[str, list[Any]]:
@@ -93,7 +93,7 @@ def _open_items_sql(*, company_id: int, as_of: dt.date, customer_id: int | None 
                       GROUP BY payment_id) a ON a.payment_id = p.id
          WHERE p.company_id = %s AND p.date <= %s{payment_filter}
            AND p.amount - COALESCE(a.allocated, 0) <> 0
-    """
+    """  # noqa: S608 - built from constants; every value is a parameter
     return sql, [*debit_params, *credit_params, *payment_params]
 
 
@@ -262,8 +262,8 @@ def _aging_rows(*, company: Company, as_of: dt.date, by_customer: bool) -> list[
 
 
 def _aging_from_row(currency: str, values: tuple[Any, ...], customer_id: int | None = None) -> Aging:
-    amounts = [Money(int(v or 0), currency) for v in values]
-    return Aging(currency, *amounts, customer_id=customer_id)
+    not_due, d30, d60, d90, over, credits = (Money(int(v or 0), currency) for v in values)
+    return Aging(currency, not_due, d30, d60, d90, over, credits, customer_id=customer_id)
 
 
 def aging_for_company(*, company: Company, as_of: dt.date) -> dict[str, Aging]:
@@ -272,7 +272,9 @@ def aging_for_company(*, company: Company, as_of: dt.date) -> dict[str, Aging]:
     Buckets by days past due at `as_of`: not due (due today or later), 1-30, 31-60, 61-90, over
     90; unapplied credit notes and payments in `credits`.
     """
-    return {row[0]: _aging_from_row(row[0], row[1:]) for row in _aging_rows(company=company, as_of=as_of, by_customer=False)}
+    return {
+        row[0]: _aging_from_row(row[0], row[1:]) for row in _aging_rows(company=company, as_of=as_of, by_customer=False)
+    }
 
 
 def customer_balances(*, company: Company, as_of: dt.date) -> dict[int, dict[str, Aging]]:

@@ -28,8 +28,19 @@ from relance.ledger.validators import is_known_country
 
 KIND_WORDS = {
     InvoiceKind.INVOICE: {"invoice", "inv", "facture", "fact", "fa", "f", "bill", "in", "i"},
-    InvoiceKind.CREDIT_NOTE: {"credit note", "creditnote", "credit", "cn", "avoir", "av", "a", "note de credit",
-                              "credit memo", "cm", "c"},
+    InvoiceKind.CREDIT_NOTE: {
+        "credit note",
+        "creditnote",
+        "credit",
+        "cn",
+        "avoir",
+        "av",
+        "a",
+        "note de credit",
+        "credit memo",
+        "cm",
+        "c",
+    },
     InvoiceKind.DEBIT_NOTE: {"debit note", "debitnote", "debit", "dn", "note de debit", "debit memo", "dm", "d"},
 }
 STATUS_WORDS = {
@@ -47,9 +58,22 @@ METHOD_WORDS = {
     PaymentMethod.OTHER: {"other", "autre"},
 }
 ROLE_WORDS = {
-    "accounts_payable": {"ap", "accounts payable", "accounts-payable", "payables", "comptabilite fournisseurs",
-                         "compta fournisseurs", "comptabilite", "compta", "comptable", "accounting", "billing",
-                         "facturation", "invoice", "invoices"},
+    "accounts_payable": {
+        "ap",
+        "accounts payable",
+        "accounts-payable",
+        "payables",
+        "comptabilite fournisseurs",
+        "compta fournisseurs",
+        "comptabilite",
+        "compta",
+        "comptable",
+        "accounting",
+        "billing",
+        "facturation",
+        "invoice",
+        "invoices",
+    },
     "buyer": {"buyer", "purchasing", "procurement", "acheteur", "achats", "achat"},
     "finance": {"finance", "cfo", "daf", "treasury", "tresorerie", "financial", "controller", "controleur de gestion"},
     "other": {"other", "autre", "sales", "commercial", "direction", "ceo", "manager"},
@@ -75,9 +99,16 @@ class Column:
 
 
 class RowReader:
-    def __init__(self, specs: Sequence[FieldSpec], mapping: dict[str, int], headers: list[str],
-                 sample: list[tuple[int, list[object]]], *, delimiter: str | None,
-                 options: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        specs: Sequence[FieldSpec],
+        mapping: dict[str, int],
+        headers: list[str],
+        sample: list[tuple[int, list[object]]],
+        *,
+        delimiter: str | None,
+        options: dict[str, str] | None = None,
+    ) -> None:
         options = options or {}
         self.formats: dict[str, str] = {}
         self.columns: list[Column] = []
@@ -89,8 +120,9 @@ class RowReader:
             parser = self._parser(spec, values, delimiter, options)
             self.columns.append(Column(spec.name, index, headers[index], parser, spec.required))
 
-    def _parser(self, spec: FieldSpec, samples: list[Any], delimiter: str | None,
-                options: dict[str, str]) -> Callable[[object], Any]:
+    def _parser(
+        self, spec: FieldSpec, samples: list[Any], delimiter: str | None, options: dict[str, str]
+    ) -> Callable[[object], Any]:
         if spec.type == "amount":
             default = "," if delimiter == ";" else "."
             separator = options.get("decimal") or detect_decimal_separator(samples, default=default)
@@ -163,8 +195,9 @@ def _tags(value: object) -> list[str]:
 
 def _roles(value: object) -> set[str]:
     text = cell_text(value)
-    parts = [p for p in (part.strip() for part in text.replace("|", ",").replace(";", ",").replace("/", ",").split(","))
-             if p]
+    parts = [
+        p for p in (part.strip() for part in text.replace("|", ",").replace(";", ",").replace("/", ",").split(",")) if p
+    ]
     return {_lookup(ROLE_WORDS, part, "contact role (AP, buyer, finance, other)") for part in parts}
 
 

@@ -21,10 +21,32 @@ from relance.ledger.imports.common import ImportContext
 from relance.ledger.models import Customer, InvoiceKind
 from relance.ledger.selectors import open_items
 
-INVOICE_COLUMNS = ("company_id", "customer_id", "kind", "number", "issue_date", "due_date", "amount", "currency",
-                   "po_number", "pdf", "pdf_url", "created_at", "updated_at")
-ALLOCATION_COLUMNS = ("company_id", "invoice_id", "kind", "payment_id", "credit_note_id", "amount", "date", "note",
-                      "created_at")
+INVOICE_COLUMNS = (
+    "company_id",
+    "customer_id",
+    "kind",
+    "number",
+    "issue_date",
+    "due_date",
+    "amount",
+    "currency",
+    "po_number",
+    "pdf",
+    "pdf_url",
+    "created_at",
+    "updated_at",
+)
+ALLOCATION_COLUMNS = (
+    "company_id",
+    "invoice_id",
+    "kind",
+    "payment_id",
+    "credit_note_id",
+    "amount",
+    "date",
+    "note",
+    "created_at",
+)
 UPDATABLE = ("customer_id", "issue_date", "due_date", "amount", "currency", "po_number", "pdf_url")
 
 
@@ -78,8 +100,12 @@ class InvoiceImporter:
             if self.kind_mapped and kind == InvoiceKind.CREDIT_NOTE:
                 amount = -amount
             else:
-                ctx.error(row, header("amount"), f"negative amount {amount} for an invoice; a credit note needs a "
-                                                 f"type column saying credit note (or avoir)")
+                ctx.error(
+                    row,
+                    header("amount"),
+                    f"negative amount {amount} for an invoice; a credit note needs a "
+                    f"type column saying credit note (or avoir)",
+                )
                 ok = False
         elif amount == 0:
             ctx.error(row, header("amount"), "the amount is zero")
@@ -95,7 +121,9 @@ class InvoiceImporter:
         issue = v["issue_date"]
         due = v.get("due_date") or issue + dt.timedelta(days=customer[2])
         if due < issue:
-            ctx.error(row, header("due_date"), f"due date {due.isoformat()} is before the issue date {issue.isoformat()}")
+            ctx.error(
+                row, header("due_date"), f"due date {due.isoformat()} is before the issue date {issue.isoformat()}"
+            )
             ok = False
         if issue > ctx.as_of + dt.timedelta(days=366):
             ctx.error(row, header("issue_date"), f"issue date {issue.isoformat()} is more than a year ahead")
@@ -137,7 +165,11 @@ class InvoiceImporter:
                 continue
             record["id"] = current["id"]
             self.open_before.pop(current["id"], None)
-            changed = [name for name in UPDATABLE if current[name] != record[name] and not (name == "pdf_url" and not record[name])]
+            changed = [
+                name
+                for name in UPDATABLE
+                if current[name] != record[name] and not (name == "pdf_url" and not record[name])
+            ]
             if changed:
                 to_update.append(record)
             target = self._target_open(record, current)

@@ -35,6 +35,7 @@ def normalize_header(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", stripped.lower())
 
 
+# fmt: off
 CUSTOMER_CODE = FieldSpec(
     "customer_code",
     "text",
@@ -45,11 +46,11 @@ CUSTOMER_CODE = FieldSpec(
         "n client", "tiers", "code tiers", "compte tiers", "debtor", "debtor code",
     ),
     "the customer's code, as in the customers file",
-)  # fmt: skip
+)
 
 FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "customers": (
-        FieldSpec("code", "text", True, CUSTOMER_CODE.synonyms + ("code",), "unique code of the customer"),
+        FieldSpec("code", "text", True, (*CUSTOMER_CODE.synonyms, "code"), "unique code of the customer"),
         FieldSpec("name", "text", True, ("name", "customer name", "company name", "company", "nom", "nom client",
                                          "raison sociale", "client name", "denomination", "societe")),
         FieldSpec("legal_id", "text", False, ("registration number", "company number", "legal id", "siren", "siret",
@@ -135,6 +136,7 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
                                                     "numero facture", "n facture")),
     ),
 }
+# fmt: on
 
 
 def field_specs(kind: str) -> tuple[FieldSpec, ...]:
@@ -144,8 +146,9 @@ def field_specs(kind: str) -> tuple[FieldSpec, ...]:
         raise MappingError(f"unknown import kind {kind!r}; expected one of {', '.join(FIELDS)}") from None
 
 
-def resolve_mapping(kind: str, headers: list[str], *, explicit: dict[str, str] | None = None,
-                    saved: dict[str, str] | None = None) -> dict[str, int]:
+def resolve_mapping(
+    kind: str, headers: list[str], *, explicit: dict[str, str] | None = None, saved: dict[str, str] | None = None
+) -> dict[str, int]:
     """Field name -> column index. Raises MappingError naming every problem at once."""
     specs = {spec.name: spec for spec in field_specs(kind)}
     by_norm: dict[str, int] = {}
@@ -162,27 +165,27 @@ def resolve_mapping(kind: str, headers: list[str], *, explicit: dict[str, str] |
                 if source == "given":
                     problems.append(f"unknown field {field_name!r} (fields: {', '.join(specs)})")
                 continue
-            index = by_norm.get(normalize_header(header))
-            if index is None:
+            found = by_norm.get(normalize_header(header))
+            if found is None:
                 if source == "given":
                     problems.append(f"column {header!r} mapped to {field_name} is not in the file")
                 continue
-            mapping[field_name] = index
-            used.add(index)
+            mapping[field_name] = found
+            used.add(found)
     for spec in specs.values():
         if spec.name in mapping:
             continue
         for synonym in (spec.name, *spec.synonyms):
-            index = by_norm.get(normalize_header(synonym))
-            if index is not None and index not in used:
-                mapping[spec.name] = index
-                used.add(index)
+            match = by_norm.get(normalize_header(synonym))
+            if match is not None and match not in used:
+                mapping[spec.name] = match
+                used.add(match)
                 break
     missing = [spec.name for spec in specs.values() if spec.required and spec.name not in mapping]
     if missing:
         problems.append(
             f"no column for required field(s) {', '.join(missing)}; columns in the file: "
-            f"{', '.join(repr(h) for h in headers)}. Give a mapping such as --map {missing[0]}=\"<column>\""
+            f'{", ".join(repr(h) for h in headers)}. Give a mapping such as --map {missing[0]}="<column>"'
         )
     if problems:
         raise MappingError("; ".join(problems))

@@ -10,8 +10,20 @@ from django.db.models import Q
 from relance.ledger.imports.common import ImportContext
 from relance.ledger.models import Contact, Customer, Tag
 
-CUSTOMER_FIELDS = ("name", "legal_id", "vat_id", "address_line1", "address_line2", "postal_code", "city", "country",
-                   "language", "currency", "payment_terms_days", "status")
+CUSTOMER_FIELDS = (
+    "name",
+    "legal_id",
+    "vat_id",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "language",
+    "currency",
+    "payment_terms_days",
+    "status",
+)
 
 
 class CustomerImporter:
@@ -42,7 +54,11 @@ class CustomerImporter:
             code = values["code"]
             errors_before = len(ctx.errors)
             if code in self.seen:
-                ctx.error(row, ctx.reader.header_of("code"), f"{code} appears twice in the file (first on row {self.seen[code]})")
+                ctx.error(
+                    row,
+                    ctx.reader.header_of("code"),
+                    f"{code} appears twice in the file (first on row {self.seen[code]})",
+                )
             self.seen.setdefault(code, row)
             if values.get("collector"):
                 values["collector"] = self._collector(row, values["collector"])
@@ -50,7 +66,9 @@ class CustomerImporter:
                 valid.append((row, values))
         if not ctx.writing or not valid:
             return
-        existing = {c.code: c for c in Customer.objects.filter(company=ctx.company, code__in=[v["code"] for _r, v in valid])}
+        existing = {
+            c.code: c for c in Customer.objects.filter(company=ctx.company, code__in=[v["code"] for _r, v in valid])
+        }
         for _row, values in valid:
             customer = existing.get(values["code"])
             created = customer is None
@@ -92,7 +110,7 @@ class ContactImporter:
     def __init__(self, ctx: ImportContext) -> None:
         self.ctx = ctx
         self.customers = dict(Customer.objects.filter(company=ctx.company).values_list("code", "pk"))
-        self.seen: dict[tuple[str, str], int] = {}
+        self.seen: dict[tuple[str, str, str], int] = {}
 
     def _identity(self, values: dict[str, Any]) -> tuple[str, str] | None:
         for field in ("external_ref", "email", "name"):
@@ -107,16 +125,22 @@ class ContactImporter:
             errors_before = len(ctx.errors)
             customer_id = self.customers.get(values["customer_code"])
             if customer_id is None:
-                ctx.error(row, ctx.reader.header_of("customer_code"), f"unknown customer code {values['customer_code']!r}")
+                ctx.error(
+                    row, ctx.reader.header_of("customer_code"), f"unknown customer code {values['customer_code']!r}"
+                )
             identity = self._identity(values)
             if identity is None:
                 ctx.error(row, ctx.reader.header_of("email"), "a contact needs at least a name or an e-mail")
             else:
                 key = (values["customer_code"], *identity)
                 if key in self.seen:
-                    ctx.error(row, ctx.reader.header_of(identity[0]), f"the same contact appears twice (first on row {self.seen[key]})")  # type: ignore[index]
+                    ctx.error(
+                        row,
+                        ctx.reader.header_of(identity[0]),
+                        f"the same contact appears twice (first on row {self.seen[key]})",
+                    )  # type: ignore[index]
                 self.seen.setdefault(key, row)  # type: ignore[arg-type]
-            if len(ctx.errors) == errors_before:
+            if len(ctx.errors) == errors_before and customer_id is not None and identity is not None:
                 valid.append((customer_id, identity, values))
         if not ctx.writing:
             return
@@ -127,7 +151,11 @@ class ContactImporter:
             created = contact is None
             if contact is None:
                 contact = Contact(company=ctx.company, customer_id=customer_id)
-            data = {k: values[k] for k in ("external_ref", "name", "email", "phone", "language", "is_primary") if k in values}
+            data: dict[str, Any] = {
+                k: values[k]
+                for k in ("external_ref", "name", "email", "phone", "language", "is_primary")
+                if k in values
+            }
             if "roles" in values:
                 roles = values["roles"]
                 data |= {"is_accounts_payable": "accounts_payable" in roles, "is_buyer": "buyer" in roles,

@@ -38,7 +38,9 @@ class PaymentImporter:
             errors_before = len(ctx.errors)
             ref = values["external_ref"]
             if ref in self.seen:
-                ctx.error(row, header("external_ref"), f"{ref} appears twice in the file (first on row {self.seen[ref]})")
+                ctx.error(
+                    row, header("external_ref"), f"{ref} appears twice in the file (first on row {self.seen[ref]})"
+                )
             self.seen.setdefault(ref, row)
             customer = self.customers.get(values["customer_code"])
             if customer is None:
@@ -63,12 +65,21 @@ class PaymentImporter:
                     ctx.error(row, header("invoice_number"),
                               f"invoice {invoice.number} belongs to another customer or currency")  # fmt: skip
             if len(ctx.errors) == errors_before:
-                data = {"customer_id": customer[0], "date": values["date"], "amount": amount, "currency": currency,
-                        "method": values.get("method", "transfer"), "reference": values.get("reference", "")}  # fmt: skip
+                data = {
+                    "customer_id": customer[0],
+                    "date": values["date"],
+                    "amount": amount,
+                    "currency": currency,
+                    "method": values.get("method", "transfer"),
+                    "reference": values.get("reference", ""),
+                }
                 valid.append((ref, data, invoice))
         if not ctx.writing:
             return
-        existing = {p.external_ref: p for p in Payment.objects.filter(company=ctx.company, external_ref__in=[r for r, _d, _i in valid])}
+        existing = {
+            p.external_ref: p
+            for p in Payment.objects.filter(company=ctx.company, external_ref__in=[r for r, _d, _i in valid])
+        }
         for ref, data, invoice in valid:
             payment = existing.get(ref)
             if payment is None:

@@ -118,7 +118,9 @@ def open_table(path: Path | str, *, encoding: str | None = None, delimiter: str 
     return _open_csv(path, encoding=encoding, delimiter=delimiter)
 
 
-def _split_header(rows: Iterator[tuple[int, list[object]]], path: Path) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
+def _split_header(
+    rows: Iterator[tuple[int, list[object]]], path: Path
+) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
     for _number, cells in rows:
         if any(str(c).strip() for c in cells if c is not None):
             headers = [str(c).strip().lstrip("\ufeff") if c is not None else "" for c in cells]
@@ -148,8 +150,7 @@ def _open_csv(path: Path, *, encoding: str | None, delimiter: str | None) -> Tab
 
     def numbered() -> Iterator[tuple[int, list[object]]]:
         try:
-            for number, cells in enumerate(reader, start=1):
-                yield number, cells  # type: ignore[misc]
+            yield from enumerate(reader, start=1)  # type: ignore[misc]
         except (UnicodeDecodeError, csv.Error) as exc:
             raise FileReadError(f"{path.name}: row {reader.line_num}: {exc} (is the encoding {encoding}?)") from exc
         finally:

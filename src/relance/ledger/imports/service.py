@@ -149,7 +149,9 @@ def import_file(
         result.counters = ctx.counters
         result.status = ImportStatus.PARTIAL if ctx.errors else ImportStatus.APPLIED
         if remember_mapping:
-            remembered = {k: v for k, v in parse_options.items() if k in {"date_format", "decimal", "delimiter", "encoding"}}
+            remembered = {
+                k: v for k, v in parse_options.items() if k in {"date_format", "decimal", "delimiter", "encoding"}
+            }
             ImportMapping.objects.update_or_create(
                 company=company, kind=kind, defaults={"columns": result.columns, "options": remembered}
             )
@@ -158,8 +160,9 @@ def import_file(
     return result
 
 
-def _finish(result: ImportResult, *, company: Company, path: Path, actor: Actor, started: dt.datetime,
-            as_of: dt.date) -> None:
+def _finish(
+    result: ImportResult, *, company: Company, path: Path, actor: Actor, started: dt.datetime, as_of: dt.date
+) -> None:
     c = result.counters
     run = ImportRun.objects.create(
         company=company, kind=result.kind, mode=result.mode, file_name=path.name[:255],

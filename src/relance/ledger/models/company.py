@@ -24,7 +24,9 @@ class Company(models.Model):
 
     name = models.CharField(max_length=200)
     legal_name = models.CharField(max_length=200, blank=True)
-    legal_id = models.CharField("registration number", max_length=50, blank=True, help_text="SIREN/SIRET, company number...")
+    legal_id = models.CharField(
+        "registration number", max_length=50, blank=True, help_text="SIREN/SIRET, company number..."
+    )
     vat_id = models.CharField("VAT number", max_length=30, blank=True, validators=[validate_vat_id])
     address_line1 = models.CharField(max_length=200, blank=True)
     address_line2 = models.CharField(max_length=200, blank=True)
@@ -62,7 +64,9 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.COLLECTOR)
-    sees_all_customers = models.BooleanField(default=False, help_text="A collector sees only their portfolio unless this is set.")
+    sees_all_customers = models.BooleanField(
+        default=False, help_text="A collector sees only their portfolio unless this is set."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "company"], name="membership_unique_user_company")]

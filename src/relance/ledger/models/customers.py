@@ -27,8 +27,12 @@ class Customer(models.Model):
     city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, blank=True, validators=[validate_country])
     language = models.CharField(max_length=8, choices=LANGUAGES, default="en")
-    currency = models.CharField(max_length=3, blank=True, validators=[validate_currency], help_text="Blank: the company's currency.")
-    payment_terms_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Blank: the company's default.")
+    currency = models.CharField(
+        max_length=3, blank=True, validators=[validate_currency], help_text="Blank: the company's currency."
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Blank: the company's default."
+    )
     collector = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="portfolio"
     )
@@ -59,7 +63,9 @@ class Contact(models.Model):
     is_buyer = models.BooleanField("buyer", default=False)
     is_finance = models.BooleanField("finance", default=False)
     is_other = models.BooleanField("other role", default=False)
-    language = models.CharField(max_length=8, choices=LANGUAGES, blank=True, help_text="Blank: the customer's language.")
+    language = models.CharField(
+        max_length=8, choices=LANGUAGES, blank=True, help_text="Blank: the customer's language."
+    )
     is_primary = models.BooleanField(default=False)
 
     class Meta:

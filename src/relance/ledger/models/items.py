@@ -46,7 +46,9 @@ class Invoice(models.Model):
     class Meta:
         ordering = ["due_date", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "kind", "number"], name="invoice_unique_number_per_company_kind"),
+            models.UniqueConstraint(
+                fields=["company", "kind", "number"], name="invoice_unique_number_per_company_kind"
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
             models.CheckConstraint(condition=Q(due_date__gte=F("issue_date")), name="invoice_due_not_before_issue"),
         ]
@@ -107,7 +109,11 @@ class Allocation(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
     invoice = models.ForeignKey(
-        Invoice, on_delete=models.CASCADE, null=True, blank=True, related_name="allocations",
+        Invoice,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="allocations",
         help_text="The invoice or debit note paid down. Blank only for the settlement of a credit note.",
     )
     kind = models.CharField(max_length=16, choices=AllocationKind.choices)
@@ -125,11 +131,26 @@ class Allocation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind="payment", invoice__isnull=False, payment__isnull=False, credit_note__isnull=True, amount__gt=0)
-                    | Q(kind="credit_note", invoice__isnull=False, payment__isnull=True, credit_note__isnull=False, amount__gt=0)
+                    Q(
+                        kind="payment",
+                        invoice__isnull=False,
+                        payment__isnull=False,
+                        credit_note__isnull=True,
+                        amount__gt=0,
+                    )
+                    | Q(
+                        kind="credit_note",
+                        invoice__isnull=False,
+                        payment__isnull=True,
+                        credit_note__isnull=False,
+                        amount__gt=0,
+                    )
                     | (
                         Q(kind="settlement", payment__isnull=True)
-                        & (Q(invoice__isnull=False, credit_note__isnull=True) | Q(invoice__isnull=True, credit_note__isnull=False))
+                        & (
+                            Q(invoice__isnull=False, credit_note__isnull=True)
+                            | Q(invoice__isnull=True, credit_note__isnull=False)
+                        )
                         & ~Q(amount=0)
                     )
                 ),

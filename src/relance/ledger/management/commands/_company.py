@@ -24,4 +24,6 @@ def resolve_company(value: str | None) -> Company:
         return companies.get()
     if count == 0:
         raise CommandError("no company yet: create one with `relance createcompany` (or run `relance demo`)")
-    raise CommandError(f"several companies, choose one with --company: {', '.join(f'{c.pk}={c.name}' for c in companies)}")
+    raise CommandError(
+        f"several companies, choose one with --company: {', '.join(f'{c.pk}={c.name}' for c in companies)}"
+    )

@@ -39,10 +39,16 @@ class Command(BaseCommand):
         parser.add_argument("--decimal", choices=[".", ","], help="decimal separator; default: detected")
         parser.add_argument("--encoding", help="file encoding, e.g. utf-8, latin-1; default: detected")
         parser.add_argument("--delimiter", help="CSV delimiter; default: detected among ; , tab |")
-        parser.add_argument("--apply-valid-rows", action="store_true",
-                            help="apply the good rows and report the bad ones (default: apply nothing)")
-        parser.add_argument("--create-customers", action="store_true",
-                            help="create customers for unknown customer codes (invoices only)")
+        parser.add_argument(
+            "--apply-valid-rows",
+            action="store_true",
+            help="apply the good rows and report the bad ones (default: apply nothing)",
+        )
+        parser.add_argument(
+            "--create-customers",
+            action="store_true",
+            help="create customers for unknown customer codes (invoices only)",
+        )
         parser.add_argument("--as-of", type=dt.date.fromisoformat, help="business date of the import (default: today)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -100,6 +106,10 @@ class Command(BaseCommand):
         for error in result.errors[:SHOWN_ERRORS]:
             self.stderr.write(f"  {error}")
         if len(result.errors) > SHOWN_ERRORS:
-            self.stderr.write(f"  ... and {len(result.errors) - SHOWN_ERRORS} more (see the import run #{result.run_id} in the admin)")
+            self.stderr.write(
+                f"  ... and {len(result.errors) - SHOWN_ERRORS} more (see the import run #{result.run_id} in the admin)"
+            )
         if not result.applied:
-            raise CommandError("nothing was applied" + ("; fix the rows above or use --apply-valid-rows" if result.rows else ""))
+            raise CommandError(
+                "nothing was applied" + ("; fix the rows above or use --apply-valid-rows" if result.rows else "")
+            )

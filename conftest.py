@@ -1,0 +1,53 @@
+"""Fixtures shared by every test: companies, customers and a helper to write import files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from relance.core.audit import Actor
+
+SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data: skipped when absent, except under CI where it must be there."""
+    if not SHARED_DATA.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SHARED_DATA} is missing; CI must run with ../shared beside the project")
+        pytest.skip(f"{SHARED_DATA} not found (reference data lives beside the project)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def actor() -> Actor:
+    return Actor.system("test")
+
+
+@pytest.fixture
+def company(db):
+    from tests.factories import CompanyFactory
+
+    return CompanyFactory(name="Atelier Durand SAS")
+
+
+@pytest.fixture
+def other_company(db):
+    from tests.factories import CompanyFactory
+
+    return CompanyFactory(name="Northwind Ltd", country="GB", currency="GBP", timezone="Europe/London", language="en")
+
+
+@pytest.fixture
+def write_file(tmp_path):
+    """write_file("x.csv", text, encoding="utf-8") -> Path of a file written byte for byte."""
+
+    def write(name: str, text: str, encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    return write
