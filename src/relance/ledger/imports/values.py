@@ -112,19 +112,26 @@ def _strip_time(text: str) -> str:
 
 
 def detect_date_format(samples: Iterable[str], default: str = "dd/mm/yyyy") -> str:
+    """The format that reads the most sample values; on a tie, the first in DATE_PREFERENCE.
+
+    Counting rather than requiring every value keeps one mistyped date (`2026-13-45`) from
+    changing how the whole column is read: that row is reported, the others are read right.
+    """
     texts = [_strip_time(s) for s in samples if isinstance(s, str) and s.strip()]
-    if not texts:
-        return default
+    best, best_count = default, 0
     for name in DATE_PREFERENCE:
         pattern, shape = DATE_FORMATS[name]
-        if all(shape.fullmatch(t) for t in texts):
-            try:
-                for t in texts:
-                    dt.datetime.strptime(t, pattern)  # noqa: DTZ007 - a calendar date, no time zone
-            except ValueError:
-                continue
-            return name
-    return default
+        count = 0
+        for text in texts:
+            if shape.fullmatch(text):
+                try:
+                    dt.datetime.strptime(text, pattern)  # noqa: DTZ007 - a calendar date, no time zone
+                except ValueError:
+                    continue
+                count += 1
+        if count > best_count:
+            best, best_count = name, count
+    return best
 
 
 def parse_date(value: object, date_format: str) -> dt.date:
