@@ -7,6 +7,7 @@ returns the typed values of the mapped fields and the list of (column, reason) p
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -81,10 +82,17 @@ ROLE_WORDS = {
 LANGUAGE_WORDS = {"en": {"en", "english", "anglais", "eng"}, "fr": {"fr", "french", "francais", "français", "fra"}}
 
 
+def _plain(text: str) -> str:
+    """Lower case, no accents, single spaces: `Comptabilité_Fournisseurs` -> `comptabilite fournisseurs`."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return " ".join(stripped.replace("_", " ").replace("-", " ").split())
+
+
 def _lookup(words: dict[Any, set[str]], text: str, what: str) -> Any:
-    key = " ".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
+    key = _plain(text)
     for value, synonyms in words.items():
-        if key in synonyms or key == str(value).replace("_", " "):
+        if key in {_plain(s) for s in synonyms} or key == _plain(str(value)):
             return value
     raise CellError(f"{text!r} is not a known {what}")
 

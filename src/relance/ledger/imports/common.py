@@ -50,5 +50,8 @@ class Importer(Protocol):
     def process(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
         """Validate then (if ctx.writing) apply a batch of (row number, typed values)."""
 
+    def note_bad_row(self, row: int, values: dict[str, Any]) -> None:
+        """A row with unreadable cells: remember its identity so duplicates and snapshot closing see it."""
+
     def finish(self) -> None:
         """After the last batch: snapshot closing and anything deferred."""

@@ -146,6 +146,12 @@ class InvoiceImporter:
             "open_amount": open_minor if "open_amount" in v else None, "settled_date": settled,
         }  # fmt: skip
 
+    def note_bad_row(self, row: int, values: dict[str, Any]) -> None:
+        number = values.get("number")
+        if number:
+            self.bad_numbers.add(number)
+            self.seen.setdefault((values.get("kind", InvoiceKind.INVOICE), number), row)
+
     # --- batches --------------------------------------------------------------------------------
     def process(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
         records = [r for r in (self._check(row, values) for row, values in batch) if r is not None]

@@ -93,6 +93,10 @@ class CustomerImporter:
             else:
                 ctx.counters.unchanged += 1
 
+    def note_bad_row(self, row: int, values: dict[str, Any]) -> None:
+        if values.get("code"):
+            self.seen.setdefault(values["code"], row)
+
     def _tag(self, name: str) -> Tag:
         key = name.lower()
         if key not in self.tags:
@@ -111,6 +115,11 @@ class ContactImporter:
         self.ctx = ctx
         self.customers = dict(Customer.objects.filter(company=ctx.company).values_list("code", "pk"))
         self.seen: dict[tuple[str, str, str], int] = {}
+
+    def note_bad_row(self, row: int, values: dict[str, Any]) -> None:
+        identity = self._identity(values)
+        if identity is not None and values.get("customer_code"):
+            self.seen.setdefault((values["customer_code"], identity[0], identity[1]), row)
 
     def _identity(self, values: dict[str, Any]) -> tuple[str, str] | None:
         for field in ("external_ref", "email", "name"):

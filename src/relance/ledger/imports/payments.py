@@ -95,6 +95,10 @@ class PaymentImporter:
             if invoice is not None:
                 self._allocate(payment, invoice)
 
+    def note_bad_row(self, row: int, values: dict[str, Any]) -> None:
+        if values.get("external_ref"):
+            self.seen.setdefault(values["external_ref"], row)
+
     def _allocate(self, payment: Payment, invoice: Invoice) -> None:
         if Allocation.objects.filter(payment=payment, invoice=invoice).exists():
             return

@@ -126,7 +126,9 @@ def import_file(
                     values, problems = reader.read(cells)
                     for column, reason in problems:
                         ctx.error(number, column, reason)
-                    if not problems:
+                    if problems:
+                        importer.note_bad_row(number, values)
+                    else:
                         typed.append((number, values))
                 result.rows += len(batch)
                 importer.process(typed)
