@@ -1,4 +1,7 @@
-"""Local development and the demo: debug on, a fixed development key, mail printed to the console unless a mail server is configured."""
+"""Local development and the demo.
+
+Debug on, a fixed development key, mail printed to the console unless a mail server is configured.
+"""
 
 import os
 

@@ -1,4 +1,4 @@
-"""Test settings: fast hashing, in-memory mail, SQLite unless DATABASE_URL points elsewhere."""
+"""Test settings: fast hashing, in-memory mail, SQLite unless RELANCE_TEST_DATABASE_URL says otherwise."""
 
 import os
 
@@ -9,5 +9,6 @@ SECRET_KEY = "test-only-key"  # noqa: S105 - not a secret, tests only
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", "sqlite:///:memory:"))}
+# Never DATABASE_URL: a developer's production database must not receive test tables.
+DATABASES = {"default": database_from_url(os.environ.get("RELANCE_TEST_DATABASE_URL", "sqlite:///:memory:"))}
 MEDIA_ROOT = VAR_DIR / "test-media"

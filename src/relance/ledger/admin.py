@@ -191,8 +191,16 @@ class ContactInline(admin.TabularInline):
     formset = ContactInlineFormSet
     extra = 0
     fields = (
-        "name", "email", "phone", "is_accounts_payable", "is_buyer", "is_finance", "is_other", "language",
-        "is_primary", "external_ref",
+        "name",
+        "email",
+        "phone",
+        "is_accounts_payable",
+        "is_buyer",
+        "is_finance",
+        "is_other",
+        "language",
+        "is_primary",
+        "external_ref",
     )
 
 
@@ -299,8 +307,18 @@ class TagAdmin(admin.ModelAdmin):
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     form = CustomerForm
-    list_display = ("code", "name", "company", "city", "country", "language", "billing_currency", "status",
-                    "collector", "tag_names")
+    list_display = (
+        "code",
+        "name",
+        "company",
+        "city",
+        "country",
+        "language",
+        "billing_currency",
+        "status",
+        "collector",
+        "tag_names",
+    )
     list_filter = ("status", "company", "language", "tags", "collector", "country")
     search_fields = ("code", "name", "legal_id", "vat_id", "city", "postal_code", "contacts__email", "contacts__name")
     list_select_related = ("company", "collector")
@@ -310,8 +328,10 @@ class CustomerAdmin(admin.ModelAdmin):
     show_full_result_count = False
     fieldsets = (
         (None, {"fields": ("company", "code", "name", "status", "collector", "tags", "ledger_links")}),
-        ("Identity and address", {"fields": ("legal_id", "vat_id", "address_line1", "address_line2", "postal_code",
-                                             "city", "country")}),
+        (
+            "Identity and address",
+            {"fields": ("legal_id", "vat_id", "address_line1", "address_line2", "postal_code", "city", "country")},
+        ),
         ("Terms", {"fields": ("language", "currency", "payment_terms_days")}),
         (None, {"fields": ("created_at", "updated_at")}),
     )
@@ -340,8 +360,17 @@ class CustomerAdmin(admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "email", "phone", "customer", "is_accounts_payable", "is_buyer", "is_finance",
-                    "is_primary", "company")
+    list_display = (
+        "__str__",
+        "email",
+        "phone",
+        "customer",
+        "is_accounts_payable",
+        "is_buyer",
+        "is_finance",
+        "is_primary",
+        "company",
+    )
     list_filter = ("is_accounts_payable", "is_buyer", "is_finance", "is_primary", "company")
     search_fields = ("name", "email", "phone", "external_ref", "customer__code", "customer__name")
     list_select_related = ("customer", "company")
@@ -360,8 +389,17 @@ class ContactAdmin(admin.ModelAdmin):
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
     form = InvoiceForm
-    list_display = ("number", "kind", "customer", "issue_date", "due_date", "amount_display", "open_display",
-                    "po_number", "company")
+    list_display = (
+        "number",
+        "kind",
+        "customer",
+        "issue_date",
+        "due_date",
+        "amount_display",
+        "open_display",
+        "po_number",
+        "company",
+    )
     list_filter = ("kind", "currency", "company")
     search_fields = ("number", "po_number", "customer__code", "customer__name")
     list_select_related = ("customer", "company")
@@ -370,13 +408,31 @@ class InvoiceAdmin(admin.ModelAdmin):
     readonly_fields = ("open_today", "created_at", "updated_at")
     inlines = (InvoiceAllocationInline, CreditNoteAllocationInline)
     show_full_result_count = False
-    fields = ("company", "customer", "kind", "number", "issue_date", "due_date", "amount", "currency", "open_today",
-              "po_number", "pdf", "pdf_url", "created_at", "updated_at")
+    fields = (
+        "company",
+        "customer",
+        "kind",
+        "number",
+        "issue_date",
+        "due_date",
+        "amount",
+        "currency",
+        "open_today",
+        "po_number",
+        "pdf",
+        "pdf_url",
+        "created_at",
+        "updated_at",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Invoice]:
-        return super().get_queryset(request).annotate(
-            allocated_to=Coalesce(_allocated_subquery("invoice"), Value(0)),
-            used=Coalesce(_allocated_subquery("credit_note"), Value(0)),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                allocated_to=Coalesce(_allocated_subquery("invoice"), Value(0)),
+                used=Coalesce(_allocated_subquery("credit_note"), Value(0)),
+            )
         )
 
     def get_search_results(
@@ -412,8 +468,16 @@ class InvoiceAdmin(admin.ModelAdmin):
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
     form = PaymentForm
-    list_display = ("external_ref", "date", "customer", "amount_display", "unallocated_display", "method",
-                    "reference", "company")
+    list_display = (
+        "external_ref",
+        "date",
+        "customer",
+        "amount_display",
+        "unallocated_display",
+        "method",
+        "reference",
+        "company",
+    )
     list_filter = ("method", "currency", "company")
     search_fields = ("external_ref", "reference", "customer__code", "customer__name")
     list_select_related = ("customer", "company")
@@ -422,12 +486,13 @@ class PaymentAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
     inlines = (PaymentAllocationInline,)
     show_full_result_count = False
-    fields = ("company", "customer", "external_ref", "date", "amount", "currency", "method", "reference",
-              "created_at")
+    fields = ("company", "customer", "external_ref", "date", "amount", "currency", "method", "reference", "created_at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Payment]:
-        return super().get_queryset(request).annotate(
-            unallocated=F("amount") - Coalesce(_allocated_subquery("payment"), Value(0))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(unallocated=F("amount") - Coalesce(_allocated_subquery("payment"), Value(0)))
         )
 
     @admin.display(description="Amount", ordering="amount")
@@ -444,8 +509,14 @@ class AllocationAdmin(admin.ModelAdmin):
     form = AllocationForm
     list_display = ("date", "kind", "invoice", "payment", "credit_note", "amount_display", "customer", "note")
     list_filter = ("kind", "company")
-    search_fields = ("invoice__number", "payment__external_ref", "credit_note__number", "note",
-                     "invoice__customer__code", "invoice__customer__name")
+    search_fields = (
+        "invoice__number",
+        "payment__external_ref",
+        "credit_note__number",
+        "note",
+        "invoice__customer__code",
+        "invoice__customer__name",
+    )
     list_select_related = ("invoice__customer", "payment", "credit_note__customer")
     autocomplete_fields = ("company", "invoice", "payment", "credit_note")
     date_hierarchy = "date"
@@ -481,15 +552,43 @@ class ImportMappingAdmin(admin.ModelAdmin):
 class ImportRunAdmin(admin.ModelAdmin):
     """The history of imports: read-only, it is written by the import service only."""
 
-    list_display = ("started_at", "kind", "mode", "file_name", "status", "rows", "created", "updated", "unchanged",
-                    "closed", "error_count", "company")
+    list_display = (
+        "started_at",
+        "kind",
+        "mode",
+        "file_name",
+        "status",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "closed",
+        "error_count",
+        "company",
+    )
     list_filter = ("status", "kind", "mode", "company")
     search_fields = ("file_name", "file_sha256", "actor_label")
     list_select_related = ("company",)
     date_hierarchy = "started_at"
-    readonly_fields = ("company", "kind", "mode", "file_name", "file_sha256", "status", "as_of", "actor_label",
-                       "started_at", "finished_at", "rows", "created", "updated", "unchanged", "closed",
-                       "error_count", "error_list")
+    readonly_fields = (
+        "company",
+        "kind",
+        "mode",
+        "file_name",
+        "file_sha256",
+        "status",
+        "as_of",
+        "actor_label",
+        "started_at",
+        "finished_at",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "closed",
+        "error_count",
+        "error_list",
+    )
     exclude = ("errors",)
     show_full_result_count = False
 
@@ -507,7 +606,11 @@ class ImportRunAdmin(admin.ModelAdmin):
         errors = obj.errors if isinstance(obj.errors, list) else []
         if not errors:
             return "-"
-        rows = [(str(e.get("row", "")), str(e.get("column", "")), str(e.get("reason", e)))
-                if isinstance(e, dict) else ("", "", str(e)) for e in errors]
+        rows = [
+            (str(e.get("row", "")), str(e.get("column", "")), str(e.get("reason", e)))
+            if isinstance(e, dict)
+            else ("", "", str(e))
+            for e in errors
+        ]
         body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
         return format_html("<table><tr><th>Row</th><th>Column</th><th>Reason</th></tr>{}</table>", body)

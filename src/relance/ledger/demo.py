@@ -93,6 +93,7 @@ class DemoResult:
 
 # --- word lists --------------------------------------------------------------------------------
 
+# fmt: off
 FR_SURNAMES = (
     "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Leroy", "Moreau", "Simon",
     "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel",
@@ -195,6 +196,7 @@ DE_CITIES = (
     ("Berlin", "10115"), ("München", "80331"), ("Hamburg", "20095"), ("Köln", "50667"),
     ("Frankfurt am Main", "60311"), ("Stuttgart", "70173"),
 )
+# fmt: on
 
 # Invoice amounts in minor units: (low, high, weight) tiers, roughly log-uniform 150 to 60,000.
 AMOUNT_TIERS = (
@@ -228,7 +230,7 @@ def _weekday_within(day: dt.date, low: dt.date, high: dt.date) -> dt.date:
         return day
     forward = day + dt.timedelta(days=7 - day.weekday())
     backward = day - dt.timedelta(days=day.weekday() - 4)
-    for candidate in ((forward, backward) if day.weekday() == 6 else (backward, forward)):
+    for candidate in (forward, backward) if day.weekday() == 6 else (backward, forward):
         if low <= candidate <= high:
             return candidate
     return day
@@ -617,15 +619,22 @@ class _Generator:
                 person = f"{first} {last}"
                 email = f"{slugify(first)}.{slugify(last).replace('-', '')}@{domain}"
                 contact = Contact(
-                    company=self.company, customer=customer, name=person, email=email,
-                    phone=_phone(rng, customer.country), is_primary=position == 0,
+                    company=self.company,
+                    customer=customer,
+                    name=person,
+                    email=email,
+                    phone=_phone(rng, customer.country),
+                    is_primary=position == 0,
                 )
                 if position == 0:
                     contact.is_accounts_payable = True
                     if rng.randrange(10) < 4:  # a shared mailbox rather than a person
                         contact.name = "Comptabilité fournisseurs" if french else "Accounts Payable"
-                        mailbox = rng.choice(("compta", "factures", "comptabilite.fournisseurs") if french
-                                             else ("accounts.payable", "ap", "invoices"))
+                        mailbox = rng.choice(
+                            ("compta", "factures", "comptabilite.fournisseurs")
+                            if french
+                            else ("accounts.payable", "ap", "invoices")
+                        )
                         contact.email = f"{mailbox}@{domain}"
                 elif position == 1:
                     contact.is_buyer = True
@@ -682,7 +691,8 @@ class _Generator:
         today = self.today
         oldest = today + dt.timedelta(days=DUE_FROM_DAYS)
         eligible = [
-            item for item in invoices
+            item
+            for item in invoices
             if item.issue_date + dt.timedelta(days=40) >= oldest and item.issue_date + dt.timedelta(days=2) <= today
         ]
         notes: list[_ItemPlan] = []
@@ -693,8 +703,14 @@ class _Generator:
             # a quarter cancel the whole invoice, the others a part of it
             amount = source.amount if rng.randrange(4) == 0 else max(source.amount * rng.randint(5, 60) // 100, 1_000)
             note = _ItemPlan(
-                customer=source.customer, kind=InvoiceKind.CREDIT_NOTE, issue_date=issue, due_date=issue,
-                amount=amount, currency=source.currency, po_number=source.po_number, source=source,
+                customer=source.customer,
+                kind=InvoiceKind.CREDIT_NOTE,
+                issue_date=issue,
+                due_date=issue,
+                amount=amount,
+                currency=source.currency,
+                po_number=source.po_number,
+                source=source,
             )
             if rng.randrange(10) < 7:
                 source.credit_allocated = amount
@@ -747,8 +763,9 @@ class _Generator:
         # payments on account, not allocated to any invoice
         payers = [p for p in plans if p.customer.status != CustomerStatus.LITIGATION]
         for plan in rng.sample(payers, min(len(payers), max(1, len(plans) // 25))):
-            date = _weekday_within(_random_date(rng, today - dt.timedelta(days=75), today),
-                                   today - dt.timedelta(days=75), today)
+            date = _weekday_within(
+                _random_date(rng, today - dt.timedelta(days=75), today), today - dt.timedelta(days=75), today
+            )
             amount = rng.choice((500, 1_000, 1_500, 2_000, 2_500, 5_000)) * 100
             currency = plan.customer.currency or self.spec.currency
             payments.append(_PaymentPlan(plan, date, currency, PaymentMethod.TRANSFER, on_account=amount))
@@ -828,14 +845,33 @@ def demo_company_ids() -> list[int]:
 
 
 def _build_company(
-    rng: Random, spec: _CompanySpec, *, today: dt.date, customers: int, items: int,
-    collectors: dict[str, User], admin: User,
+    rng: Random,
+    spec: _CompanySpec,
+    *,
+    today: dt.date,
+    customers: int,
+    items: int,
+    collectors: dict[str, User],
+    admin: User,
 ) -> tuple[Company, dict[str, int]]:
     company = Company.objects.create(
-        name=spec.name, legal_name=spec.legal_name, legal_id=spec.legal_id, vat_id=spec.vat_id,
-        address_line1=spec.address_line1, postal_code=spec.postal_code, city=spec.city, country=spec.country,
-        currency=spec.currency, timezone=spec.timezone, language=spec.language, email=spec.email,
-        phone=spec.phone, website=spec.website, iban=spec.iban, bic=spec.bic, default_payment_terms_days=30,
+        name=spec.name,
+        legal_name=spec.legal_name,
+        legal_id=spec.legal_id,
+        vat_id=spec.vat_id,
+        address_line1=spec.address_line1,
+        postal_code=spec.postal_code,
+        city=spec.city,
+        country=spec.country,
+        currency=spec.currency,
+        timezone=spec.timezone,
+        language=spec.language,
+        email=spec.email,
+        phone=spec.phone,
+        website=spec.website,
+        iban=spec.iban,
+        bic=spec.bic,
+        default_payment_terms_days=30,
     )
     generator = _Generator(rng, spec, company, today)
 
@@ -861,8 +897,14 @@ def _build_company(
     notes = generator.credit_notes(invoices, credit_count)
     for item in (*invoices, *notes):
         item.invoice = Invoice(
-            company=company, customer=item.customer.customer, kind=item.kind, number="",
-            issue_date=item.issue_date, due_date=item.due_date, amount=item.amount, currency=item.currency,
+            company=company,
+            customer=item.customer.customer,
+            kind=item.kind,
+            number="",
+            issue_date=item.issue_date,
+            due_date=item.due_date,
+            amount=item.amount,
+            currency=item.currency,
             po_number=item.po_number,
         )
     _number_items(invoices, spec.invoice_prefix)
@@ -876,20 +918,38 @@ def _build_company(
     )
     for sequence, plan in enumerate(ordered, start=1):
         plan.payment = Payment(
-            company=company, customer=plan.customer.customer, external_ref=f"PAY-{sequence:06d}", date=plan.date,
-            amount=plan.amount, currency=plan.currency, method=plan.method, reference=_reference(plan),
+            company=company,
+            customer=plan.customer.customer,
+            external_ref=f"PAY-{sequence:06d}",
+            date=plan.date,
+            amount=plan.amount,
+            currency=plan.currency,
+            method=plan.method,
+            reference=_reference(plan),
         )
     Payment.objects.bulk_create([plan.payment for plan in ordered if plan.payment is not None])
 
     allocations = [
-        Allocation(company=company, invoice=note.source.invoice, kind=AllocationKind.CREDIT_NOTE,
-                   credit_note=note.invoice, amount=note.amount, date=note.issue_date)
+        Allocation(
+            company=company,
+            invoice=note.source.invoice,
+            kind=AllocationKind.CREDIT_NOTE,
+            credit_note=note.invoice,
+            amount=note.amount,
+            date=note.issue_date,
+        )
         for note in notes
         if note.source is not None and note.source.credit_allocated
     ]
     allocations += [
-        Allocation(company=company, invoice=item.invoice, kind=AllocationKind.PAYMENT, payment=plan.payment,
-                   amount=amount, date=plan.date)
+        Allocation(
+            company=company,
+            invoice=item.invoice,
+            kind=AllocationKind.PAYMENT,
+            payment=plan.payment,
+            amount=amount,
+            date=plan.date,
+        )
         for plan in ordered
         for item, amount in plan.lines
     ]
@@ -929,12 +989,21 @@ def build_demo(*, seed: int = 2026, today: dt.date, customers: int = 300, invoic
             (_uk_company(), small_customers, small_items),
         ):
             company, made = _build_company(
-                rng, spec, today=today, customers=n_customers, items=n_items, collectors=collectors, admin=admin,
+                rng,
+                spec,
+                today=today,
+                customers=n_customers,
+                items=n_items,
+                collectors=collectors,
+                admin=admin,
             )
             for key, value in made.items():
                 counts[key] += value
             record(
-                actor=Actor.system("demo"), code=DEMO_EVENT, company=company, obj=company,
+                actor=Actor.system("demo"),
+                code=DEMO_EVENT,
+                company=company,
+                obj=company,
                 data={"seed": seed, "today": today.isoformat(), **made},
             )
             companies.append(company)

@@ -53,7 +53,13 @@ def test_customers_with_french_headers_tags_collector_and_status(company, collec
 
 
 def test_customer_errors_name_row_and_column(company, actor, write_file):
-    text = "Code,Name,Country,Collector,Status\nA,Alpha,XX,,\nB,Beta,FR,nobody@example.com,\nA,Again,FR,,\nC,Gamma,FR,,zzz\n"
+    text = (
+        "Code,Name,Country,Collector,Status\n"
+        "A,Alpha,XX,,\n"  # row 2: unknown country
+        "B,Beta,FR,nobody@example.com,\n"  # row 3: unknown collector
+        "A,Again,FR,,\n"  # row 4: duplicated code
+        "C,Gamma,FR,,zzz\n"  # row 5: unknown status
+    )
     result = imp(company, actor, "customers", write_file("c.csv", text))
     assert result.status == "rejected"
     assert [(e.row, e.column) for e in result.errors] == [(2, "Country"), (3, "Collector"), (4, "Code"), (5, "Status")]
@@ -79,7 +85,13 @@ def test_contacts_with_roles_and_identity_by_email(company, actor, write_file):
 
 def test_contact_errors(company, actor, write_file):
     CustomerFactory(company=company, code="C001")
-    text = "Customer,Name,Email,Role\nC001,,,ap\nC404,Zoe,zoe@x.example,ap\nC001,Al,not-an-email,ap\nC001,Bo,b@x.example,pilot\n"
+    text = (
+        "Customer,Name,Email,Role\n"
+        "C001,,,ap\n"  # row 2: neither name nor e-mail
+        "C404,Zoe,zoe@x.example,ap\n"  # row 3: unknown customer
+        "C001,Al,not-an-email,ap\n"  # row 4: bad e-mail
+        "C001,Bo,b@x.example,pilot\n"  # row 5: unknown role
+    )
     result = imp(company, actor, "contacts", write_file("c.csv", text))
     assert [(e.row, e.column) for e in result.errors] == [(2, "Email"), (3, "Customer"), (4, "Email"), (5, "Role")]
     assert not Contact.objects.exists()
