@@ -1,0 +1,30 @@
+"""The home page shows each company the user belongs to, with its aging; nothing of the others."""
+
+import datetime as dt
+
+import time_machine
+
+from relance.accounts.models import User
+from relance.ledger.models import Membership
+from tests.factories import CustomerFactory, InvoiceFactory
+
+
+@time_machine.travel(dt.datetime(2026, 3, 31, 10, 0, tzinfo=dt.UTC))
+def test_a_member_sees_the_aging_of_their_company_only(client, company, other_company):
+    InvoiceFactory(customer=CustomerFactory(company=company), amount=1234_56, due_date=dt.date(2026, 3, 1))
+    InvoiceFactory(customer=CustomerFactory(company=other_company), amount=999_99, currency="GBP")
+    user = User.objects.create_user("camille", password="x-very-long-password")
+    Membership.objects.create(user=user, company=company, role="collector")
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    assert "Atelier Durand SAS" in page
+    assert "€1,234.56" in page  # formatted for the reader's language
+    assert "Northwind" not in page
+    assert "999.99" not in page
+    assert "999,99" not in page
+
+
+def test_anonymous_visitors_are_sent_to_the_login(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
