@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ActorKind(models.TextChoices):
-    USER = "user", "User"
-    SYSTEM = "system", "System"
-    CUSTOMER = "customer", "Customer (portal)"
+    USER = "user", _("User")
+    SYSTEM = "system", _("System")
+    CUSTOMER = "customer", _("Customer (portal)")
 
 
 class AuditEvent(models.Model):
@@ -33,6 +34,8 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["company", "customer", "-created_at"])]
 

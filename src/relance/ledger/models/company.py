@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from relance.accounts.models import Role
 from relance.ledger.validators import (
@@ -16,7 +17,7 @@ from relance.ledger.validators import (
     validate_vat_id,
 )
 
-LANGUAGES = [("en", "English"), ("fr", "Français")]
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 
 
 class Company(models.Model):
@@ -46,7 +47,8 @@ class Company(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "companies"
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -69,6 +71,8 @@ class Membership(models.Model):
     )
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [models.UniqueConstraint(fields=["user", "company"], name="membership_unique_user_company")]
 
     def __str__(self) -> str:
@@ -80,6 +84,8 @@ class Tag(models.Model):
     name = models.CharField(max_length=50)
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["company", "name"], name="tag_unique_name_per_company")]
 

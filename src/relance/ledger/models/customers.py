@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from relance.ledger.models.company import LANGUAGES, Company, Tag
 from relance.ledger.validators import validate_country, validate_currency, validate_vat_id
 
 
 class CustomerStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    PAUSED = "paused", "Paused"
-    LITIGATION = "litigation", "Litigation"
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    LITIGATION = "litigation", _("Litigation")
 
 
 class Customer(models.Model):
@@ -42,6 +43,8 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["company", "code"], name="customer_unique_code_per_company")]
         indexes = [models.Index(fields=["company", "status"])]
@@ -69,6 +72,8 @@ class Contact(models.Model):
     is_primary = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "name"]
         indexes = [models.Index(fields=["customer", "email"])]
 

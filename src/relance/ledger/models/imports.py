@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from relance.ledger.models.company import Company
 
 
 class ImportKind(models.TextChoices):
-    CUSTOMERS = "customers", "Customers"
-    CONTACTS = "contacts", "Contacts"
-    INVOICES = "invoices", "Invoices and credit notes"
-    PAYMENTS = "payments", "Payments"
+    CUSTOMERS = "customers", _("Customers")
+    CONTACTS = "contacts", _("Contacts")
+    INVOICES = "invoices", _("Invoices and credit notes")
+    PAYMENTS = "payments", _("Payments")
 
 
 class ImportMode(models.TextChoices):
-    SNAPSHOT = "snapshot", "Snapshot (the file lists every open item)"
-    DELTA = "delta", "Delta (only what changed)"
+    SNAPSHOT = "snapshot", _("Snapshot (the file lists every open item)")
+    DELTA = "delta", _("Delta (only what changed)")
 
 
 class ImportStatus(models.TextChoices):
-    APPLIED = "applied", "Applied"
-    PARTIAL = "partial", "Applied except the bad rows"
-    REJECTED = "rejected", "Rejected, nothing applied"
+    APPLIED = "applied", _("Applied")
+    PARTIAL = "partial", _("Applied except the bad rows")
+    REJECTED = "rejected", _("Rejected, nothing applied")
 
 
 class ImportMapping(models.Model):
@@ -35,6 +36,8 @@ class ImportMapping(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
         constraints = [models.UniqueConstraint(fields=["company", "kind"], name="import_mapping_unique_kind")]
 
     def __str__(self) -> str:
@@ -61,6 +64,8 @@ class ImportRun(models.Model):
     errors = models.JSONField(default=list, blank=True, help_text="The first errors: row, column, reason.")
 
     class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
         ordering = ["-started_at"]
 
     def __str__(self) -> str:

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from relance.ledger.models.company import Company
 from relance.ledger.models.customers import Customer
 
 
 class InvoiceKind(models.TextChoices):
-    INVOICE = "invoice", "Invoice"
-    CREDIT_NOTE = "credit_note", "Credit note"
-    DEBIT_NOTE = "debit_note", "Debit note"
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+    DEBIT_NOTE = "debit_note", _("Debit note")
 
 
 class Invoice(models.Model):
@@ -44,6 +45,8 @@ class Invoice(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         ordering = ["due_date", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -66,13 +69,13 @@ class Invoice(models.Model):
 
 
 class PaymentMethod(models.TextChoices):
-    TRANSFER = "transfer", "Bank transfer"
-    DIRECT_DEBIT = "direct_debit", "Direct debit"
-    CARD = "card", "Card"
-    CHEQUE = "cheque", "Cheque"
-    BILL_OF_EXCHANGE = "bill_of_exchange", "Bill of exchange"
-    CASH = "cash", "Cash"
-    OTHER = "other", "Other"
+    TRANSFER = "transfer", _("Bank transfer")
+    DIRECT_DEBIT = "direct_debit", _("Direct debit")
+    CARD = "card", _("Card")
+    CHEQUE = "cheque", _("Cheque")
+    BILL_OF_EXCHANGE = "bill_of_exchange", _("Bill of exchange")
+    CASH = "cash", _("Cash")
+    OTHER = "other", _("Other")
 
 
 class Payment(models.Model):
@@ -87,6 +90,8 @@ class Payment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-date", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["company", "external_ref"], name="payment_unique_ref_per_company"),
@@ -99,9 +104,9 @@ class Payment(models.Model):
 
 
 class AllocationKind(models.TextChoices):
-    PAYMENT = "payment", "Payment"
-    CREDIT_NOTE = "credit_note", "Credit note"
-    SETTLEMENT = "settlement", "Settled outside Relance"
+    PAYMENT = "payment", _("Payment")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+    SETTLEMENT = "settlement", _("Settled outside Relance")
 
 
 class Allocation(models.Model):
@@ -127,6 +132,8 @@ class Allocation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
         ordering = ["date", "id"]
         constraints = [
             models.CheckConstraint(

@@ -28,3 +28,33 @@ def test_anonymous_visitors_are_sent_to_the_login(client, db):
     response = client.get("/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+@time_machine.travel(dt.datetime(2026, 3, 31, 10, 0, tzinfo=dt.UTC))
+def test_the_page_speaks_french_to_a_french_browser(client, company):
+    InvoiceFactory(customer=CustomerFactory(company=company), amount=1234_56, due_date=dt.date(2026, 3, 1))
+    user = User.objects.create_superuser("admin", password="x-very-long-password")
+    client.force_login(user)
+    page = client.get("/", headers={"accept-language": "fr"}).content.decode()
+    assert "Balance âgée" in page
+    assert "Non échu" in page
+    assert "1\u202f234,56\u00a0€" in page
+
+
+def test_every_french_message_is_translated():
+    from pathlib import Path
+
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    import relance
+
+    path = Path(relance.__file__).parent / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    untranslated = [m.id for m in catalog if m.id and not m.string]
+    assert untranslated == []
+    with path.with_suffix(".mo").open("rb") as handle:
+        compiled = read_mo(handle)
+    # The committed .mo must be compiled from the .po as it is (msgfmt or pybabel compile).
+    assert {m.id: m.string for m in compiled if m.id} == {m.id: m.string for m in catalog if m.id}
