@@ -116,6 +116,7 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("RELANCE_MEDIA_ROOT", VAR_DIR / "media"))
 
+
 # Django 6.1 configures outgoing mail with MAILERS (the EMAIL_* settings are deprecated).
 def smtp_mailer() -> dict[str, object]:
     backend = os.environ.get("RELANCE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

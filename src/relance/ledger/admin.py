@@ -72,7 +72,8 @@ class LedgerForm(forms.ModelForm):
     company_fields: ClassVar[tuple[str, ...]] = ()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         company = cleaned.get("company")
         if company is None:
             return cleaned
@@ -107,7 +108,8 @@ class MajorUnitsAmountForm(LedgerForm):
         return cleaned.get("currency")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         value: Decimal | None = cleaned.get("amount")
         if value is None:
             return cleaned
@@ -148,7 +150,8 @@ class AllocationForm(MajorUnitsAmountForm):
         return source.currency if source is not None else None
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         invoice, credit_note, payment = cleaned.get("invoice"), cleaned.get("credit_note"), cleaned.get("payment")
         if invoice is not None and invoice.kind == InvoiceKind.CREDIT_NOTE:
             self.add_error("invoice", "Pick an invoice or a debit note; a credit note goes in 'credit note'.")
@@ -170,6 +173,21 @@ class ContactInlineFormSet(forms.BaseInlineFormSet):
     def save_existing(self, form: forms.ModelForm, obj: Contact, commit: bool = True) -> Contact:
         obj.company_id = self.instance.company_id
         return super().save_existing(form, obj, commit=commit)
+
+
+class TagNameFilter(admin.SimpleListFilter):
+    """Customers by tag name, across companies (the related-field filter would list each company's tag)."""
+
+    title = "tag"
+    parameter_name = "tag"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        names = Tag.objects.order_by("name").values_list("name", flat=True).distinct()
+        return [(name, name) for name in names]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+        value = self.value()
+        return queryset.filter(tags__name=value) if value else queryset
 
 
 # --- inlines ----------------------------------------------------------------------------------
@@ -319,7 +337,7 @@ class CustomerAdmin(admin.ModelAdmin):
         "collector",
         "tag_names",
     )
-    list_filter = ("status", "company", "language", "tags", "collector", "country")
+    list_filter = ("status", "company", "language", TagNameFilter, "collector", "country")
     search_fields = ("code", "name", "legal_id", "vat_id", "city", "postal_code", "contacts__email", "contacts__name")
     list_select_related = ("company", "collector")
     autocomplete_fields = ("company", "collector", "tags")
@@ -407,6 +425,13 @@ class InvoiceAdmin(admin.ModelAdmin):
     date_hierarchy = "due_date"
     readonly_fields = ("open_today", "created_at", "updated_at")
     inlines = (InvoiceAllocationInline, CreditNoteAllocationInline)
+
+    def get_inlines(self, request: HttpRequest, obj: Invoice | None) -> list[type[admin.options.InlineModelAdmin]]:
+        """An invoice shows what paid it down; a credit note shows where it was used."""
+        if obj is None:
+            return []
+        return [CreditNoteAllocationInline if obj.kind == InvoiceKind.CREDIT_NOTE else InvoiceAllocationInline]
+
     show_full_result_count = False
     fields = (
         "company",

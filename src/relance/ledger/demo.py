@@ -266,12 +266,16 @@ def _french_of(city: str) -> str:
     return f"d'{city}" if city[0] in "AEIOUYÉÈÂÎÔH" else f"de {city}"
 
 
-def _domain(name: str) -> str:
-    """A reserved-TLD e-mail domain from a company name, without its legal form: `picard-et-fils.example`."""
+def _without_legal_form(name: str) -> str:
     words = name.split()
     if len(words) > 1 and words[-1] in LEGAL_FORMS:
         words = words[:-1]
-    return f"{slugify(' '.join(words))[:40].strip('-')}.example"
+    return " ".join(words)
+
+
+def _domain(name: str) -> str:
+    """A reserved-TLD e-mail domain from a company name, without its legal form: `picard-et-fils.example`."""
+    return f"{slugify(_without_legal_form(name))[:40].strip('-')}.example"
 
 
 def _phone(rng: Random, country: str) -> str:
@@ -435,10 +439,11 @@ class _Generator:
 
     # customers ---------------------------------------------------------------------------------
     def customer_name(self, country: str, public: bool) -> str:
+        """A name no other customer has, even without the legal form ("Picard et Fils" once)."""
         for _ in range(50):
             name = self._one_name(country, public)
-            if name not in self.names:
-                self.names.add(name)
+            if _without_legal_form(name) not in self.names:
+                self.names.add(_without_legal_form(name))
                 return name
         name = f"{self._one_name(country, public)} {len(self.names) + 1}"
         self.names.add(name)
@@ -750,16 +755,16 @@ class _Generator:
                 amount = max(to_pay * rng.randint(20, 70) // 100 // unit * unit, unit)
                 if amount >= to_pay:
                     continue
-                payment = _PaymentPlan(plan, date, item.currency, plan.method, partial=True)
-                payment.lines.append((item, amount))
-                payments.append(payment)
+                part = _PaymentPlan(plan, date, item.currency, plan.method, partial=True)
+                part.lines.append((item, amount))
+                payments.append(part)
                 continue
             key = (id(plan), item.currency, date)
-            payment = grouped.get(key)
-            if payment is None:
-                payment = grouped[key] = _PaymentPlan(plan, date, item.currency, plan.method)
-                payments.append(payment)
-            payment.lines.append((item, to_pay))
+            grouped_payment = grouped.get(key)
+            if grouped_payment is None:
+                grouped_payment = grouped[key] = _PaymentPlan(plan, date, item.currency, plan.method)
+                payments.append(grouped_payment)
+            grouped_payment.lines.append((item, to_pay))
         # payments on account, not allocated to any invoice
         payers = [p for p in plans if p.customer.status != CustomerStatus.LITIGATION]
         for plan in rng.sample(payers, min(len(payers), max(1, len(plans) // 25))):
@@ -782,6 +787,12 @@ def _reference(payment: _PaymentPlan) -> str:
     else:
         text = f"Règlement {numbers}" if french else f"Payment {numbers}"
     return text[:140]
+
+
+def _payment_order(payment: _PaymentPlan) -> tuple[dt.date, str, str, int]:
+    """Chronological, then by customer and first invoice: the order of the bank statement lines."""
+    first = payment.lines[0][0].invoice if payment.lines else None
+    return payment.date, payment.customer.customer.code, first.number if first is not None else "", payment.amount
 
 
 def _number_items(items: list[_ItemPlan], prefix: str) -> None:
@@ -839,6 +850,23 @@ def demo_company_ids() -> list[int]:
     """Companies created by the demo (those with a `ledger.demo.created` audit event)."""
     ids = AuditEvent.objects.filter(code=DEMO_EVENT, company__isnull=False).values_list("company_id", flat=True)
     return sorted(set(ids))
+
+
+def delete_demo() -> None:
+    """Delete the demo companies with everything in them, and the demo users.
+
+    Row by row through the ORM rather than `flush`: only what the demo made goes, and it works
+    inside a transaction on PostgreSQL too (TRUNCATE does not with deferred constraints pending).
+    """
+    ids = demo_company_ids()
+    with transaction.atomic():
+        Allocation.objects.filter(company_id__in=ids).delete()
+        Payment.objects.filter(company_id__in=ids).delete()
+        Invoice.objects.filter(company_id__in=ids).delete()
+        Customer.objects.filter(company_id__in=ids).delete()
+        AuditEvent.objects.filter(company_id__in=ids).delete()
+        Company.objects.filter(pk__in=ids).delete()
+        get_user_model()._default_manager.filter(username__in=DEMO_USERNAMES).delete()
 
 
 # --- the build ------------------------------------------------------------------------------------
@@ -912,10 +940,7 @@ def _build_company(
     Invoice.objects.bulk_create([item.invoice for item in (*invoices, *notes) if item.invoice is not None])
 
     payments = generator.payments(invoices, plans)
-    ordered = sorted(
-        payments,
-        key=lambda p: (p.date, p.customer.customer.code, p.lines[0][0].invoice.number if p.lines else "", p.amount),
-    )
+    ordered = sorted(payments, key=_payment_order)
     for sequence, plan in enumerate(ordered, start=1):
         plan.payment = Payment(
             company=company,

@@ -26,6 +26,7 @@ from relance.ledger.demo import (
     COLLECTORS,
     DEMO_EVENT,
     build_demo,
+    delete_demo,
     demo_company_ids,
     reset_demo_passwords,
 )
@@ -58,18 +59,22 @@ class Command(BaseCommand):
             names = ", ".join(foreign.order_by("name").values_list("name", flat=True)[:5])
             raise CommandError(
                 f"This database holds companies the demo did not create ({names}); the demo will not touch it. "
-                "Run the demo on its own database: DATABASE_URL=sqlite:///var/demo.sqlite3 relance demo"
+                "Run the demo on its own database: ./scripts/demo, "
+                "or DATABASE_URL=sqlite:///var/demo.sqlite3 relance demo"
             )
         today = today_in(DEMO_TIMEZONE)
         notes: list[str] = []
         if options["reset"] or not demo_ids:
             if demo_ids:
                 self.stdout.write("Deleting the previous demo data...")
-                call_command("flush", interactive=False, verbosity=0)
+                delete_demo()
             self.stdout.write("Building the demo data...")
-            result = build_demo(
-                seed=options["seed"], today=today, customers=options["customers"], invoices=options["invoices"]
-            )
+            try:
+                result = build_demo(
+                    seed=options["seed"], today=today, customers=options["customers"], invoices=options["invoices"]
+                )
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
             password = result.admin_password
             notes.append(
                 f"Built in {result.seconds:.1f} s: {result.customers} customers, {result.invoices} invoices and "
@@ -97,7 +102,7 @@ class Command(BaseCommand):
         elif "DATABASE_URL" not in os.environ:
             self.stdout.write(
                 f"Note: using the default database {settings.DATABASES['default']['NAME']}. To keep the demo apart, "
-                "run: DATABASE_URL=sqlite:///var/demo.sqlite3 relance demo"
+                "run ./scripts/demo, or DATABASE_URL=sqlite:///var/demo.sqlite3 relance demo"
             )
 
     def _built_for(self) -> dt.date | None:
@@ -122,7 +127,7 @@ class Command(BaseCommand):
             rule,
             "  Relance demo" + (" is starting" if serving else " is ready"),
             "",
-            f"  Open:        {url}" if serving else f"  Serve with:  relance demo --port {port}",
+            f"  Open:        {url}" if serving else "  Serve with:  relance demo (without --no-serve, same database)",
             f"  Admin:       {url}admin/",
             f"  Username:    {ADMIN_USERNAME}",
             f"  Password:    {password}",
