@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 # Relance's commands, in the order --help lists them, with one line each.
 COMMANDS: dict[str, str] = {
@@ -50,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         print(usage(), file=sys.stderr)
         return 2
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    if command == "demo":
+        # The demo lives in its own SQLite file so it never mixes with real data.
+        import config
+
+        var_dir = Path(os.environ.get("RELANCE_VAR_DIR") or Path(config.__file__).resolve().parent.parent / "var")
+        os.environ.setdefault("DATABASE_URL", f"sqlite:///{var_dir.resolve() / 'demo.sqlite3'}")
     from django.core.management import execute_from_command_line
 
     if command == "manage":

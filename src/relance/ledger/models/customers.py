@@ -47,7 +47,7 @@ class Customer(models.Model):
         verbose_name_plural = _("customers")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["company", "code"], name="customer_unique_code_per_company")]
-        indexes = [models.Index(fields=["company", "status"])]
+        indexes = [models.Index(fields=["company", "status"]), models.Index(fields=["company", "name"])]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"

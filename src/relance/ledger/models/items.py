@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from relance.core.money import Money
 from relance.ledger.models.company import Company
 from relance.ledger.models.customers import Customer
 
@@ -167,4 +168,6 @@ class Allocation(models.Model):
         indexes = [models.Index(fields=["invoice", "date"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount} -> {self.invoice_id} on {self.date}"
+        target = self.invoice if self.invoice_id else self.credit_note
+        currency = target.currency if target is not None else "EUR"
+        return f"{self.get_kind_display()} {Money(self.amount, currency)} -> {target} on {self.date.isoformat()}"

@@ -27,7 +27,18 @@ def test_a_member_sees_the_aging_of_their_company_only(client, company, other_co
 def test_anonymous_visitors_are_sent_to_the_login(client, db):
     response = client.get("/")
     assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+    assert response["Location"].startswith("/login/")
+
+
+def test_a_collector_signs_in_with_the_workspace_login(client, company):
+    user = User.objects.create_user("camille", password="x-very-long-password")
+    Membership.objects.create(user=user, company=company, role="collector")
+    response = client.post("/login/", {"username": "camille", "password": "x-very-long-password"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert "Atelier Durand SAS" in client.get("/").content.decode()
+    wrong = client.post("/login/", {"username": "camille", "password": "nope"})
+    assert "Wrong username or password." in wrong.content.decode()
 
 
 @time_machine.travel(dt.datetime(2026, 3, 31, 10, 0, tzinfo=dt.UTC))

@@ -1,0 +1,25 @@
+# Shortcuts for developers. README's two commands are ./scripts/demo and ./scripts/test.
+.PHONY: setup demo test lint format bench messages
+
+setup:
+	bash -c 'source scripts/_env.sh'
+
+demo:
+	./scripts/demo
+
+test:
+	./scripts/test
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy && .venv/bin/lint-imports
+
+format:
+	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
+
+bench:
+	bash benchmarks/run_all.sh
+
+# Refresh the French catalogue after changing UI strings, then translate the new entries.
+messages:
+	cd src/relance && DJANGO_SETTINGS_MODULE=config.settings.dev ../../.venv/bin/django-admin makemessages -l fr --ignore "*/tests/*"
+	cd src/relance && DJANGO_SETTINGS_MODULE=config.settings.dev ../../.venv/bin/django-admin compilemessages -l fr
