@@ -48,5 +48,5 @@ if ! uv --version >/dev/null 2>&1; then
     fi
 fi
 
-uv sync --locked --quiet "$@"
+uv sync --locked --quiet
 export PATH="$ROOT/.venv/bin:$PATH"
