@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "relance.core",
     "relance.accounts",
     "relance.ledger",
+    "relance.finance",
+    "relance.documents",
+    "relance.collection",
     "relance.web",
 ]
 

@@ -1,0 +1,1 @@
+"""The collection engine's pure decision logic: facts in, decisions with reasons out (no ORM)."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    name = "relance.documents"
+    label = "documents"
+    verbose_name = "Documents"
