@@ -115,6 +115,7 @@ class OpenItem:
     open_amount: Money  # signed: negative for credits
     days_overdue: int  # 0 when not yet due or a credit
     po_number: str = ""
+    customer_id: int = 0
 
     @property
     def is_credit(self) -> bool:
@@ -168,7 +169,7 @@ def open_items(*, company: Company, as_of: dt.date, customer: Customer | None = 
         cursor.execute(f"SELECT * FROM ({sql}) t ORDER BY due_date, number, item_id", params)  # noqa: S608 - no user input in SQL
         rows = cursor.fetchall()
     items = []
-    for item_type, item_id, _customer_id, number, issue, due, amount, currency, open_amount, po in rows:
+    for item_type, item_id, customer_id, number, issue, due, amount, currency, open_amount, po in rows:
         due_date = _as_date(due)
         overdue_days = (as_of - due_date).days if item_type not in CREDIT_TYPES else 0
         items.append(
@@ -182,6 +183,7 @@ def open_items(*, company: Company, as_of: dt.date, customer: Customer | None = 
                 open_amount=Money(int(open_amount), currency),
                 days_overdue=max(overdue_days, 0),
                 po_number=po or "",
+                customer_id=customer_id,
             )
         )
     return items

@@ -39,6 +39,7 @@ class Customer(models.Model):
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
     status = models.CharField(max_length=16, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE)
+    paused_until = models.DateField(null=True, blank=True, help_text="Paused: no collection action until this date.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

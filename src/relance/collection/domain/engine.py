@@ -1,0 +1,191 @@
+"""The collection engine: what to do today for one customer. A pure function.
+
+    decide(customer=CustomerFacts, scenario=ScenarioRules, calendar=BusinessCalendar, today=date)
+        -> CustomerOutcome(decisions=[Decision...], notes=[...])
+
+The rules, in the order they apply:
+
+1. Nothing for a customer in litigation or paused (until a date, inclusive), nothing on a
+   non-working day.
+2. An item is left out while it is paid, disputed, or under a promise whose date (plus grace)
+   has not passed. Reasons are kept ("F-1050 skipped: disputed").
+3. A step is *due* for an item when the first working day on or after `due date + offset` is
+   today or earlier. Only the **latest** due step counts (after days of downtime the missed
+   steps are never sent in a burst); nothing happens when that step, or a later one, was done.
+   A step whose eligibility conditions (tags, account amounts) fail is passed over in favour of
+   the step before it; a step waiting for "days since last contact" just waits.
+4. Items are merged per customer and family: at most one outbound message (e-mail or letter),
+   one call and one task a day. The most advanced step of the family wins and its action covers
+   every item of that family, each recorded with its own step (so each item gets a step once).
+5. A broken promise not yet followed up fires the scenario's broken-promise step at once.
+
+Priority (for the collectors' task list) is the sum of open amount x days overdue of the items
+covered, in major units, doubled after a broken promise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from relance.collection.domain.calendar import BusinessCalendar
+from relance.collection.domain.model import (
+    CustomerFacts,
+    CustomerOutcome,
+    Decision,
+    Family,
+    ItemFacts,
+    ScenarioRules,
+    StepRule,
+)
+from relance.core.money import Money, currency_exponent
+
+
+def _money(minor: int, currency: str) -> str:
+    return f"{Money(minor, currency).amount} {currency}"
+
+
+class _Account:
+    """Overdue and open totals per currency, for the amount conditions of steps."""
+
+    def __init__(self, items: tuple[ItemFacts, ...], today: dt.date) -> None:
+        self.overdue: dict[str, int] = defaultdict(int)
+        self.open: dict[str, int] = defaultdict(int)
+        for item in items:
+            if item.open_minor > 0:
+                self.open[item.currency] += item.open_minor
+                if item.due_date < today:
+                    self.overdue[item.currency] += item.open_minor
+
+
+def _ineligible(step: StepRule, customer: CustomerFacts, account: _Account, currency: str) -> str | None:
+    if step.tags and not (step.tags & customer.tags):
+        return f"step {step.label} is for customers tagged {', '.join(sorted(step.tags))}"
+    if step.min_overdue_minor and account.overdue[currency] < step.min_overdue_minor:
+        return (
+            f"step {step.label} needs {_money(step.min_overdue_minor, currency)} overdue, "
+            f"the account has {_money(account.overdue[currency], currency)}"
+        )
+    if step.min_open_minor and account.open[currency] < step.min_open_minor:
+        return (
+            f"step {step.label} needs an account of {_money(step.min_open_minor, currency)}, "
+            f"it is {_money(account.open[currency], currency)}"
+        )
+    return None
+
+
+def _latest_step(
+    item: ItemFacts,
+    steps: tuple[StepRule, ...],
+    customer: CustomerFacts,
+    account: _Account,
+    calendar: BusinessCalendar,
+    today: dt.date,
+    notes: list[str],
+) -> StepRule | None:
+    """The step this item should get today, or None."""
+    due = [s for s in steps if calendar.next_business_day(item.due_date + dt.timedelta(days=s.offset_days)) <= today]
+    for step in reversed(due):
+        if step.id in item.done_step_ids:
+            return None  # this step (the latest eligible one) was already done
+        if any(s.id in item.done_step_ids for s in due if (s.offset_days, s.order) > (step.offset_days, step.order)):
+            return None
+        reason = _ineligible(step, customer, account, item.currency)
+        if reason is None:
+            return step
+        notes.append(f"{item.number}: {reason}")
+    return None
+
+
+def _priority(items: list[ItemFacts], today: dt.date) -> int:
+    total = 0
+    for item in items:
+        days = max((today - item.due_date).days, 0)
+        total += item.open_minor * days // (10 ** currency_exponent(item.currency))
+    return total
+
+
+def decide(
+    *, customer: CustomerFacts, scenario: ScenarioRules, calendar: BusinessCalendar, today: dt.date
+) -> CustomerOutcome:
+    outcome = CustomerOutcome(customer_id=customer.id)
+    notes = outcome.notes
+    if customer.status == "litigation":
+        notes.append("customer in litigation: no collection action")
+        return outcome
+    if customer.status == "paused" and (customer.paused_until is None or today <= customer.paused_until):
+        until = f" until {customer.paused_until.isoformat()}" if customer.paused_until else ""
+        notes.append(f"customer paused{until}")
+        return outcome
+    if not calendar.is_business_day(today):
+        notes.append(f"{today.isoformat()} is not a working day ({calendar.why_closed(today)})")
+        return outcome
+
+    account = _Account(customer.items, today)
+    steps = scenario.due_steps
+    by_family: dict[Family, list[tuple[ItemFacts, StepRule]]] = defaultdict(list)
+    for item in customer.items:
+        if item.open_minor <= 0:
+            continue
+        if item.disputed:
+            notes.append(f"{item.number} skipped: disputed")
+            continue
+        if item.promised_until is not None and today <= item.promised_until:
+            notes.append(f"{item.number} skipped: payment promised, waiting until {item.promised_until.isoformat()}")
+            continue
+        step = _latest_step(item, steps, customer, account, calendar, today, notes)
+        if step is not None:
+            by_family[step.family].append((item, step))
+
+    broken_step = scenario.broken_promise_step
+    promise_family: Family | None = None
+    if customer.broken_promises:
+        if broken_step is None:
+            notes.append("a promise was broken but the scenario has no broken-promise step")
+        else:
+            promise_family = broken_step.family
+            items_by_id = {i.id: i for i in customer.items}
+            covered = {item.id for item, _ in by_family[promise_family]}
+            for promise in customer.broken_promises:
+                for item_id in promise.item_ids:
+                    item = items_by_id.get(item_id)
+                    if item is not None and item.open_minor > 0 and not item.disputed and item_id not in covered:
+                        by_family[promise_family].append((item, broken_step))
+                        covered.add(item_id)
+
+    for family, pairs in by_family.items():
+        if family == promise_family and broken_step is not None:
+            chosen = broken_step
+        else:
+            chosen = max((step for _item, step in pairs), key=lambda s: (s.offset_days, s.order))
+        if chosen.min_days_since_contact and customer.last_contact is not None:
+            waited = (today - customer.last_contact).days
+            if waited < chosen.min_days_since_contact:
+                notes.append(
+                    f"step {chosen.label} waits: last contact {waited} day(s) ago, "
+                    f"{chosen.min_days_since_contact} required"
+                )
+                continue
+        pairs.sort(key=lambda pair: (pair[0].due_date, pair[0].number))
+        reasons = []
+        for item, step in pairs:
+            if step is broken_step and family == promise_family:
+                reasons.append(f"{item.number}: promise broken, immediate payment requested")
+            else:
+                reasons.append(f"{item.number} reached step {step.label} ({step.name})")
+        promise_ids = tuple(p.id for p in customer.broken_promises) if family == promise_family else ()
+        priority = _priority([item for item, _ in pairs], today) * (2 if promise_ids else 1)
+        outcome.decisions.append(
+            Decision(
+                customer_id=customer.id,
+                date=today,
+                family=family,
+                step=chosen,
+                item_steps=tuple((item.id, step.id) for item, step in pairs),
+                reasons=tuple(reasons),
+                priority=priority,
+                promise_ids=promise_ids,
+            )
+        )
+    outcome.decisions.sort(key=lambda d: list(Family).index(d.family))
+    return outcome
