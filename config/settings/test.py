@@ -12,3 +12,4 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 # Never DATABASE_URL: a developer's production database must not receive test tables.
 DATABASES = {"default": database_from_url(os.environ.get("RELANCE_TEST_DATABASE_URL", "sqlite:///:memory:"))}
 MEDIA_ROOT = VAR_DIR / "test-media"
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

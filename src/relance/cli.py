@@ -20,6 +20,10 @@ COMMANDS: dict[str, str] = {
     "statement": "print a customer's statement of account at a date",
     "aging": "print a company's aging buckets at a date",
     "createcompany": "create a company (legal entity)",
+    "run": "the daily collection run: decide and record today's actions (--dry-run to preview)",
+    "plan": "what the run will do to whom on which day over the next days, if nothing changes",
+    "scenarios": "list collection scenarios, install the standard ones, copy one",
+    "worker": "run background tasks and each company's daily run at its local time",
     "manage": "run any Django management command (migrate, createsuperuser, shell...)",
 }
 

@@ -17,7 +17,9 @@ The rules, in the order they apply:
 4. Items are merged per customer and family: at most one outbound message (e-mail or letter),
    one call and one task a day. The most advanced step of the family wins and its action covers
    every item of that family, each recorded with its own step (so each item gets a step once).
-5. A broken promise not yet followed up fires the scenario's broken-promise step at once.
+5. A broken promise not yet followed up fires the scenario's broken-promise step at once; it
+   takes precedence in its family, and the promised items' own due step in that family waits for
+   the next working day (an immediate-payment e-mail today, the formal notice letter tomorrow).
 
 Priority (for the collectors' task list) is the sum of open amount x days overdue of the items
 covered, in major units, doubled after a broken promise.
@@ -143,15 +145,19 @@ def decide(
         if broken_step is None:
             notes.append("a promise was broken but the scenario has no broken-promise step")
         else:
+            # The promised items get the immediate-payment request now; a due step they reached in
+            # the same family stays pending (e.g. the formal notice follows on the next working day).
             promise_family = broken_step.family
             items_by_id = {i.id: i for i in customer.items}
-            covered = {item.id for item, _ in by_family[promise_family]}
-            for promise in customer.broken_promises:
-                for item_id in promise.item_ids:
-                    item = items_by_id.get(item_id)
-                    if item is not None and item.open_minor > 0 and not item.disputed and item_id not in covered:
-                        by_family[promise_family].append((item, broken_step))
-                        covered.add(item_id)
+            promised = {
+                item_id
+                for promise in customer.broken_promises
+                for item_id in promise.item_ids
+                if item_id in items_by_id and items_by_id[item_id].open_minor > 0 and not items_by_id[item_id].disputed
+            }
+            pairs = [pair for pair in by_family[promise_family] if pair[0].id not in promised]
+            pairs.extend((items_by_id[item_id], broken_step) for item_id in sorted(promised))
+            by_family[promise_family] = pairs
 
     for family, pairs in by_family.items():
         if family == promise_family and broken_step is not None:

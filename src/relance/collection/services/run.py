@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from relance.collection.domain.engine import decide
-from relance.collection.domain.model import Channel, CustomerOutcome, Decision, Mode
+from relance.collection.domain.model import Channel, CustomerOutcome, Decision, Mode, Trigger
 from relance.collection.facts import CompanyFacts, load_company_facts
 from relance.collection.models import Action, ActionItem, ActionStatus, CollectionRun, CollectionSettings, Promise
 from relance.collection.models.actions import OPEN_STATUSES
@@ -83,6 +83,11 @@ def _cancel_stale(facts: CompanyFacts, today: dt.date) -> list[tuple[Action, str
     return cancelled
 
 
+def _step_label(decision: Decision) -> str:
+    step = decision.step
+    return f"{step.label} {step.name}" if step.trigger == Trigger.DUE else step.name
+
+
 def _persist(facts: CompanyFacts, decisions: list[Decision], actor: Actor, result: RunResult) -> None:
     company, today = facts.company, facts.today
     existing = set(Action.objects.filter(company=company, date=today).values_list("customer_id", "family"))
@@ -101,7 +106,7 @@ def _persist(facts: CompanyFacts, decisions: list[Decision], actor: Actor, resul
                 channel=decision.step.channel,
                 scenario_id=facts.scenario_of[decision.customer_id].id,
                 step=step,
-                step_label=f"{decision.step.label} {decision.step.name}"[:120],
+                step_label=_step_label(decision)[:120],
                 template_code=decision.step.template,
                 status=status_for(decision),
                 reasons=list(decision.reasons),

@@ -6,6 +6,9 @@ the database holds a company the demo did not create, it stops. It migrates, bui
 when there is none (or rebuilds it with --reset), and otherwise keeps the data and gives the
 demo users a new password. Then it serves with Django's threaded server without auto-reload, on
 the first free port from --port.
+
+It lives in `web`, the top layer, because it sets up every app: the ledger (customers, invoices,
+payments), then collection (the standard scenarios, and today's run so the agenda has work).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from relance.collection.services.run import collection_run
+from relance.collection.standard import scenarios_install_standard
+from relance.core.audit import Actor
 from relance.core.dates import today_in
 from relance.core.models import AuditEvent
 from relance.ledger.demo import (
@@ -76,10 +82,12 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
             password = result.admin_password
+            actions = self._collection(today)
             notes.append(
                 f"Built in {result.seconds:.1f} s: {result.customers} customers, {result.invoices} invoices and "
                 f"credit notes, {result.payments} payments (seed {options['seed']}, today {today})."
             )
+            notes.append(f"Standard collection scenarios installed; today's run planned {actions} actions.")
         else:
             password = reset_demo_passwords()
             built_for = self._built_for()
@@ -95,6 +103,14 @@ class Command(BaseCommand):
         self._banner(port=port, password=password, notes=notes, serving=not options["no_serve"])
         if not options["no_serve"]:
             run_server("127.0.0.1", port)
+
+    def _collection(self, today: dt.date) -> int:
+        actor = Actor.system("demo")
+        created = 0
+        for company in Company.objects.order_by("pk"):
+            scenarios_install_standard(company=company, actor=actor)
+            created += len(collection_run(company=company, today=today, actor=actor).created)
+        return created
 
     def _check_database(self) -> None:
         if connection.vendor != "sqlite":
