@@ -121,6 +121,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Reference rates added on this site (`relance rates add`), kept apart from the shipped tables.
+RELANCE_RATES_DIR = Path(os.environ.get("RELANCE_RATES_DIR", VAR_DIR / "rates"))
+
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("RELANCE_MEDIA_ROOT", VAR_DIR / "media"))
 

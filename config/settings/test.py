@@ -13,3 +13,4 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 DATABASES = {"default": database_from_url(os.environ.get("RELANCE_TEST_DATABASE_URL", "sqlite:///:memory:"))}
 MEDIA_ROOT = VAR_DIR / "test-media"
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+RELANCE_RATES_DIR = VAR_DIR / "test-rates"  # never a developer's own added rates

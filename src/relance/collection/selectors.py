@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from django.db.models import QuerySet
 
+from relance.accounts.models import User
 from relance.collection.domain.engine import decide
 from relance.collection.domain.model import BrokenPromise, CustomerFacts, Decision
 from relance.collection.facts import load_company_facts
@@ -15,7 +16,7 @@ from relance.collection.models.actions import OPEN_STATUSES
 from relance.ledger.models import Company, Customer
 
 
-def tasks_for(*, company: Company, user: object | None = None, as_of: dt.date) -> QuerySet[Action]:
+def tasks_for(*, company: Company, user: User | None = None, as_of: dt.date) -> QuerySet[Action]:
     """Open calls, letters, tasks and e-mails to confirm up to `as_of`, highest priority first.
 
     With a user, only the actions assigned to them (their portfolio); without, all of the company's.

@@ -49,6 +49,9 @@ def to_minor(value: Decimal, currency: str, *, rounding: bool = False) -> int:
     import must not invent cents. With it, the value is rounded half-up.
     """
     exponent = currency_exponent(currency)
+    places = value.as_tuple().exponent
+    if isinstance(places, int) and places >= -exponent:  # no more decimals than allowed: exact, no rounding
+        return int(value.scaleb(exponent))
     try:
         rounded = round_half_up(value, exponent)
     except InvalidOperation as exc:

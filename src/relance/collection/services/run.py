@@ -56,13 +56,13 @@ def _cancel_stale(facts: CompanyFacts, today: dt.date) -> list[tuple[Action, str
     """Open actions whose every invoice is now paid, disputed or promised are cancelled, with the reason."""
     state: dict[int, str] = {}
     for customer in facts.customers:
-        for item in customer.items:
-            if item.disputed:
-                state[item.id] = "disputed"
-            elif item.promised_until is not None and today <= item.promised_until:
-                state[item.id] = "payment promised"
+        for facts_item in customer.items:
+            if facts_item.disputed:
+                state[facts_item.id] = "disputed"
+            elif facts_item.promised_until is not None and today <= facts_item.promised_until:
+                state[facts_item.id] = "payment promised"
             else:
-                state[item.id] = "open"
+                state[facts_item.id] = "open"
     cancelled = []
     open_actions = Action.objects.filter(company=facts.company, status__in=OPEN_STATUSES, date__lte=today)
     for action in open_actions.prefetch_related("items__invoice"):
@@ -115,7 +115,9 @@ def _persist(facts: CompanyFacts, decisions: list[Decision], actor: Actor, resul
             )
         )
     Action.objects.bulk_create(actions, batch_size=2000)
-    items, events, promise_links = [], [], []
+    items: list[ActionItem] = []
+    events: list[AuditEvent] = []
+    promise_links: list[tuple[int, int]] = []
     for action, decision in zip(actions, fresh, strict=True):
         items.extend(ActionItem(action=action, invoice_id=i, step_id=s) for i, s in decision.item_steps)
         promise_links.extend((action.pk, p) for p in decision.promise_ids)

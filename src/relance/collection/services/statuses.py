@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.db.models import Sum
 
+from relance.accounts.models import User
 from relance.collection.models import (
     Action,
     ActionItem,
@@ -141,7 +142,7 @@ def promise_create(
     promise = Promise.objects.create(
         company=customer.company, customer=customer, promised_date=promised_date, amount=amount.minor,
         currency=currency, means=means, source=source, made_by=made_by, note=note,
-        grace_days=settings.promise_grace_days, created_by=actor.user if actor.user and actor.user.pk else None,
+        grace_days=settings.promise_grace_days, created_by_id=actor.user.pk if actor.user is not None else None,
     )  # fmt: skip
     promise.invoices.set(invoices)
     cancel_open_actions(invoices=invoices, reason=f"payment promised for {promised_date.isoformat()}", today=today)
@@ -205,7 +206,7 @@ def dispute_open(
     invoices: Sequence[Invoice],
     reason: str,
     comment: str = "",
-    owner: object | None = None,
+    owner: User | None = None,
     today: dt.date | None = None,
 ) -> Dispute:
     _check_invoices(customer, invoices)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from relance.core.money import MoneyError, to_minor
 from relance.ledger.imports.common import ImportContext
 from relance.ledger.models import Customer, InvoiceKind
-from relance.ledger.selectors import open_items
+from relance.ledger.selectors import open_item_rows
 
 INVOICE_COLUMNS = (
     "company_id",
@@ -68,9 +68,9 @@ class InvoiceImporter:
         # Snapshot: what was open before the import; whatever the file does not mention is closed.
         self.open_before: dict[int, tuple[str, str, int]] = {}
         if ctx.snapshot:
-            for item in open_items(company=company, as_of=ctx.as_of):
-                if item.item_type != "payment":
-                    self.open_before[item.item_id] = (item.item_type, item.number, abs(item.open_amount.minor))
+            for kind, pk, number, open_minor in open_item_rows(company=company, as_of=ctx.as_of):
+                if kind != "payment":
+                    self.open_before[pk] = (kind, number, abs(open_minor))
         self.ops = connection.ops
 
     # --- validation -----------------------------------------------------------------------------
@@ -202,27 +202,36 @@ class InvoiceImporter:
             return 0
         return record["open_amount"]
 
+    def _numbers_by_kind(self, records: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
+        by_kind: dict[str, set[str]] = {}
+        for record in records:
+            by_kind.setdefault(record["kind"], set()).add(record["number"])
+        return {kind: sorted(numbers) for kind, numbers in by_kind.items()}
+
     def _existing(self, records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-        numbers = list({r["number"] for r in records})
-        placeholders = ",".join(["%s"] * len(numbers))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT i.id, i.kind, i.number, i.customer_id, i.issue_date, i.due_date, i.amount, i.currency, "  # noqa: S608
-                f"i.po_number, i.pdf_url, "
-                f"i.amount - COALESCE(CASE WHEN i.kind = 'credit_note' "
-                f"THEN (SELECT SUM(a.amount) FROM ledger_allocation a WHERE a.credit_note_id = i.id) "
-                f"ELSE (SELECT SUM(a.amount) FROM ledger_allocation a WHERE a.invoice_id = i.id) END, 0) "
-                f"FROM ledger_invoice i WHERE i.company_id = %s AND i.number IN ({placeholders})",
-                [self.ctx.company.pk, *numbers],
-            )
-            rows = cursor.fetchall()
+        """The invoices of this batch already in the ledger, with their open amount.
+
+        Queried per kind so that the unique index (company, kind, number) serves every lookup.
+        """
         result = {}
-        for pk, kind, number, customer_id, issue, due, amount, currency, po, pdf_url, open_amount in rows:
-            result[(kind, number)] = {
-                "id": pk, "customer_id": customer_id, "issue_date": _date(issue), "due_date": _date(due),
-                "amount": int(amount), "currency": currency, "po_number": po, "pdf_url": pdf_url,
-                "open": int(open_amount),
-            }  # fmt: skip
+        for kind, numbers in self._numbers_by_kind(records).items():
+            source = "credit_note_id" if kind == InvoiceKind.CREDIT_NOTE else "invoice_id"
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT i.id, i.number, i.customer_id, i.issue_date, i.due_date, i.amount, i.currency, "  # noqa: S608
+                    "i.po_number, i.pdf_url, i.amount - COALESCE("
+                    f"(SELECT SUM(a.amount) FROM ledger_allocation a WHERE a.{source} = i.id), 0) "
+                    f"FROM ledger_invoice i WHERE i.company_id = %s AND i.kind = %s "
+                    f"AND i.number IN ({','.join(['%s'] * len(numbers))})",
+                    [self.ctx.company.pk, kind, *numbers],
+                )
+                rows = cursor.fetchall()
+            for pk, number, customer_id, issue, due, amount, currency, po, pdf_url, open_amount in rows:
+                result[(kind, number)] = {
+                    "id": pk, "customer_id": customer_id, "issue_date": _date(issue), "due_date": _date(due),
+                    "amount": int(amount), "currency": currency, "po_number": po, "pdf_url": pdf_url,
+                    "open": int(open_amount),
+                }  # fmt: skip
         return result
 
     def _insert(self, records: list[dict[str, Any]], now: Any) -> None:
@@ -243,14 +252,16 @@ class InvoiceImporter:
                 record["id"] = ids[(record["kind"], record["number"])]
 
     def _ids_by_number(self, records: Iterable[dict[str, Any]]) -> dict[tuple[str, str], int]:
-        numbers = list({r["number"] for r in records})
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT kind, number, id FROM ledger_invoice WHERE company_id = %s AND number IN "  # noqa: S608
-                f"({','.join(['%s'] * len(numbers))})",
-                [self.ctx.company.pk, *numbers],
-            )
-            return {(kind, number): pk for kind, number, pk in cursor.fetchall()}
+        ids = {}
+        for kind, numbers in self._numbers_by_kind(records).items():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT number, id FROM ledger_invoice WHERE company_id = %s AND kind = %s AND number IN "  # noqa: S608
+                    f"({','.join(['%s'] * len(numbers))})",
+                    [self.ctx.company.pk, kind, *numbers],
+                )
+                ids.update({(kind, number): pk for number, pk in cursor.fetchall()})
+        return ids
 
     def _update(self, records: list[dict[str, Any]], now: Any) -> None:
         adapt = self.ops.adapt_datefield_value

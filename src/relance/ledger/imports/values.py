@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 SPACES = str.maketrans("", "", " \u00a0\u202f\u2009'")
 CURRENCY_SIGNS = re.compile(r"[€$£¥]|(?<![A-Z])(EUR|USD|GBP|CHF)(?![A-Z])")
@@ -53,8 +54,19 @@ def detect_decimal_separator(samples: Iterable[str], default: str = ".") -> str:
     return "." if votes["."] > votes[","] else ","
 
 
+PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
 def parse_amount(value: object, decimal_separator: str = ".") -> Decimal:
     """`1 234,56` / `1,234.56` / `-12.5` / `(12.50)` / `12,50 €` -> Decimal. Never a float."""
+    thousands = "," if decimal_separator == "." else "."
+    if type(value) is str:  # fast path: most cells are plain numbers once spaces are removed
+        text = value.translate(SPACES)
+        if thousands not in text:
+            if decimal_separator == ",":
+                text = text.replace(",", ".")
+            if PLAIN_NUMBER.fullmatch(text):
+                return Decimal(text)
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool):
@@ -73,7 +85,12 @@ def parse_amount(value: object, decimal_separator: str = ".") -> Decimal:
         negative, text = True, text[1:-1]
     if text.endswith("-"):  # some ERPs print 12,50-
         negative, text = True, text[:-1]
-    thousands = "," if decimal_separator == "." else "."
+    if thousands in text:
+        integer = text.partition(decimal_separator)[0].lstrip("+-")
+        if not re.fullmatch(r"\d{1,3}(?:" + re.escape(thousands) + r"\d{3})+", integer):
+            raise CellError(
+                f"{str(value)!r}: {thousands!r} is not a thousands separator here (decimal is {decimal_separator!r})"
+            )
     text = text.replace(thousands, "")
     if decimal_separator == ",":
         text = text.replace(",", ".")
@@ -139,16 +156,22 @@ def parse_date(value: object, date_format: str) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = _strip_time(str(value))
+    return _parse_date_text(str(value), date_format)
+
+
+@lru_cache(maxsize=65536)
+def _parse_date_text(raw: str, date_format: str) -> dt.date:
+    # Exports repeat the same few hundred dates a million times: parse each text once.
+    text = _strip_time(raw)
     if not text:
         raise CellError("empty date")
     pattern, shape = DATE_FORMATS[date_format]
     if not shape.fullmatch(text):
-        raise CellError(f"{str(value)!r} is not a date in the format {date_format}")
+        raise CellError(f"{raw!r} is not a date in the format {date_format}")
     try:
         return dt.datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date
     except ValueError:
-        raise CellError(f"{str(value)!r} is not a valid date ({date_format})") from None
+        raise CellError(f"{raw!r} is not a valid date ({date_format})") from None
 
 
 # --- other cells --------------------------------------------------------------------------

@@ -36,10 +36,17 @@ def test_amounts_in_every_common_format(text, separator, expected):
     assert parse_amount(text, separator) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["abc", "12..5", "1,2,3.4.5", "--3", "12 EURO 5"])
+@pytest.mark.parametrize("text", ["abc", "12..5", "--3", "12 EURO 5"])
 def test_garbage_is_not_an_amount(text):
     with pytest.raises(CellError, match="not an amount"):
         parse_amount(text, ".")
+
+
+@pytest.mark.parametrize(("text", "separator"), [("1.5", ","), ("12.34", ","), ("1,2,3.4", "."), ("1,5", ".")])
+def test_a_misplaced_grouping_mark_is_refused_rather_than_misread(text, separator):
+    # 1.5 in a file whose decimal mark is the comma must not become 15.
+    with pytest.raises(CellError, match="is not a thousands separator here"):
+        parse_amount(text, separator)
 
 
 def test_excel_floats_are_read_as_the_decimal_the_user_typed():
