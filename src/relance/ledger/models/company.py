@@ -17,6 +17,14 @@ from relance.ledger.validators import (
     validate_vat_id,
 )
 
+PENALTY_RULES = [
+    ("fr", _("France: ECB + 10 points, EUR 40 (Code de commerce L441-10)")),
+    ("de", _("Germany: base rate + 9 points, EUR 40 (BGB 288)")),
+    ("uk", _("United Kingdom: Bank of England + 8 points, GBP 40/70/100 (Late Payment Act 1998)")),
+    ("eu", _("EU default: ECB + 8 points, EUR 40 (Directive 2011/7/EU)")),
+    ("contract", _("Contractual rate and fee")),
+]
+
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 
 
@@ -44,6 +52,20 @@ class Company(models.Model):
     bic = models.CharField("BIC", max_length=11, blank=True, validators=[validate_bic])
     logo = models.FileField(upload_to="logos/", blank=True)
     default_payment_terms_days = models.PositiveSmallIntegerField(default=30)
+    penalties_enabled = models.BooleanField(
+        _("show late-payment penalties"), default=False, help_text=_("On statements, reminders and letters.")
+    )
+    penalty_rule = models.CharField(max_length=10, choices=PENALTY_RULES, default="fr")
+    penalty_contract_rate = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True, help_text=_("Annual %, for a contractual rate.")
+    )
+    penalty_contract_fee = models.BigIntegerField(
+        null=True, blank=True, help_text=_("Contractual fixed fee per late invoice, in minor units.")
+    )
+    penalty_rate_of_delay_start = models.BooleanField(
+        default=False,
+        help_text=_("France: apply the rate of the half-year in which the delay started to all its days."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from relance.ledger.models.company import LANGUAGES, Company, Tag
+from relance.ledger.models.company import LANGUAGES, PENALTY_RULES, Company, Tag
 from relance.ledger.validators import validate_country, validate_currency, validate_vat_id
 
 
@@ -39,6 +39,12 @@ class Customer(models.Model):
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
     status = models.CharField(max_length=16, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE)
+    penalties_enabled = models.BooleanField(
+        null=True, blank=True, help_text=_("Blank: as the company; no to waive penalties for this customer.")
+    )
+    penalty_rule = models.CharField(
+        max_length=10, choices=PENALTY_RULES, blank=True, help_text=_("Blank: the company's.")
+    )
     paused_until = models.DateField(null=True, blank=True, help_text="Paused: no collection action until this date.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,183 @@
+"""Decide benchmark: the daily run's decision over N open invoices of N/10 customers.
+
+    python benchmarks/bench_decide.py                      # 1,000,000 invoices, 100,000 customers, SQLite
+    python benchmarks/bench_decide.py --peer               # the peer's data set: 5,000 invoices, 1,000 customers
+    python benchmarks/bench_decide.py --invoices 100000 --profile /tmp/decide.prof
+
+Builds a fresh SQLite database in a temporary folder (plain executemany, seeded), installs the
+standard scenarios, then measures in the same process:
+
+- the baseline: one bare SQL aggregate over the same invoices
+  (`SELECT customer_id, SUM(amount) FROM ledger_invoice WHERE company_id = ? GROUP BY customer_id`);
+- decide: loading the facts (open amounts, disputes, promises, steps done, scenarios) and running
+  the engine for every customer - everything `relance run` does except writing the actions;
+- the full run (`collection_run`, actions written), and a second run the same day (idempotent).
+
+It prints both times and the ratio judged by DESIGN.md: decide <= 3 x the aggregate, with peak
+RSS under 300 MB. With --peer it prints decide next to the peer's 4.4 s (OCA credit control).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 3, 18)  # a Wednesday, a working day in France
+PEER_DECIDE_SECONDS = 4.4
+
+
+def setup_django(database: Path) -> None:
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
+    os.environ["RELANCE_DEBUG"] = "0"  # no query log: it would hold every statement in memory
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def build(invoices: int, customers: int, seed: int, due_from: int, due_to: int) -> int:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from relance.collection.standard import scenarios_install_standard
+    from relance.core.audit import Actor
+    from relance.ledger.models import Company
+
+    rng = random.Random(seed)
+    company = Company.objects.create(name="Bench SA", country="FR", currency="EUR", timezone="Europe/Paris")
+    scenarios_install_standard(company=company, actor=Actor.system("bench"))
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO ledger_customer (company_id, code, name, legal_id, vat_id, address_line1, address_line2, "
+            "postal_code, city, country, language, currency, status, created_at, updated_at) "
+            "VALUES (%s, %s, %s, '', '', '', '', '', '', 'FR', 'fr', '', 'active', %s, %s)",
+            [(company.pk, f"C{i:06d}", f"Customer {i}", now, now) for i in range(customers)],
+        )
+        cursor.execute("SELECT id FROM ledger_customer WHERE company_id = %s ORDER BY id", [company.pk])
+        customer_ids = [row[0] for row in cursor.fetchall()]
+        rows = []
+        for n in range(invoices):
+            due = TODAY + dt.timedelta(days=rng.randint(due_from, due_to))
+            rows.append(
+                (company.pk, customer_ids[n % customers], "invoice", f"F{n:08d}", (due - dt.timedelta(days=30)).isoformat(),
+                 due.isoformat(), rng.randint(100_00, 20_000_00), "EUR", "", "", "", now, now)
+            )  # fmt: skip
+            if len(rows) == 50_000:
+                _insert_invoices(cursor, rows)
+                rows = []
+        _insert_invoices(cursor, rows)
+        # one invoice in ten partly paid before today (an allocation to join, as in real life)
+        cursor.execute(
+            "INSERT INTO ledger_allocation (company_id, invoice_id, kind, amount, date, note, created_at) "
+            "SELECT company_id, id, 'settlement', amount / 3, %s, '', %s FROM ledger_invoice WHERE id %% 10 = 0",
+            [(TODAY - dt.timedelta(days=1)).isoformat(), now],
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return company.pk
+
+
+def _insert_invoices(cursor, rows) -> None:  # type: ignore[no-untyped-def]
+    if rows:
+        cursor.executemany(
+            "INSERT INTO ledger_invoice (company_id, customer_id, kind, number, issue_date, due_date, amount, currency, "
+            "po_number, pdf, pdf_url, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+
+
+def timed(label: str, func, repeat: int = 1):  # type: ignore[no-untyped-def]
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = func()
+        best = min(best, time.perf_counter() - start)
+    print(f"  {label:34} {best:8.3f} s")
+    return best, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--invoices", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int)
+    parser.add_argument("--peer", action="store_true", help="5,000 invoices of 1,000 customers, due -90..+30 days")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--profile", type=Path, help="cProfile the decide step into this file")
+    args = parser.parse_args()
+    invoices, due_from, due_to = args.invoices, -120, 45
+    if args.peer:
+        invoices, due_from, due_to = 5_000, -90, 30
+    customers = args.customers or max(invoices // 10, 1) if not args.peer else 1_000
+    folder = Path(tempfile.mkdtemp(prefix="relance-decide-"))
+    setup_django(folder / "bench.sqlite3")
+
+    from django.db import connection
+
+    from relance.collection.domain.engine import decide
+    from relance.collection.facts import load_company_facts
+    from relance.collection.services.run import collection_run
+    from relance.core.audit import Actor
+    from relance.ledger.models import Company
+
+    print(f"decide benchmark: {invoices:,} open invoices, {customers:,} customers, SQLite, today {TODAY}")
+    start = time.perf_counter()
+    company_id = build(invoices, customers, args.seed, due_from, due_to)
+    print(f"  data built in {time.perf_counter() - start:.1f} s ({(folder / 'bench.sqlite3').stat().st_size >> 20} MB)")
+    company = Company.objects.get(pk=company_id)
+
+    def aggregate():  # type: ignore[no-untyped-def]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT customer_id, SUM(amount) FROM ledger_invoice WHERE company_id = %s GROUP BY customer_id",
+                [company_id],
+            )
+            return cursor.fetchall()
+
+    def decide_all():  # type: ignore[no-untyped-def]
+        facts = load_company_facts(company=company, today=TODAY)
+        decisions = 0
+        for customer in facts.customers:
+            outcome = decide(customer=customer, scenario=facts.scenario_of[customer.id], calendar=facts.calendar, today=TODAY)
+            decisions += len(outcome.decisions)
+        return decisions
+
+    base, _ = timed("bare SQL aggregate (best of 3)", aggregate, repeat=3)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        cProfile.runctx("decide_all()", globals(), {"decide_all": decide_all}, str(args.profile))
+        pstats.Stats(str(args.profile)).sort_stats("cumulative").print_stats(20)
+    decide_seconds, decisions = timed("decide (facts + engine)", decide_all)
+    run_seconds, result = timed("full run (actions written)", lambda: collection_run(company=company, today=TODAY,
+                                                                                      actor=Actor.system("bench")))  # fmt: skip
+    again_seconds, again = timed("second run the same day", lambda: collection_run(company=company, today=TODAY,
+                                                                                   actor=Actor.system("bench")))  # fmt: skip
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ratio = decide_seconds / base
+    print(f"  decisions: {decisions:,}; actions written: {len(result.created):,}; second run created {len(again.created)}")
+    print(f"  peak RSS: {peak:.0f} MB (target < 300 MB)")
+    print(f"  ratio decide / aggregate: {ratio:.2f} (target <= 3.00): {'PASS' if ratio <= 3 else 'FAIL'}")
+    if args.peer:
+        print(f"  peer (OCA credit control) decide: {PEER_DECIDE_SECONDS} s -> Relance {decide_seconds:.3f} s, "
+              f"{PEER_DECIDE_SECONDS / decide_seconds:.0f}x faster")  # fmt: skip
+    assert len(again.created) == 0, "the second run must create nothing"
+    del run_seconds, again_seconds
+    return 0 if ratio <= 3 and peak < 300 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
