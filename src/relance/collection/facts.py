@@ -1,16 +1,23 @@
 """Load what the engine needs, for a whole company, in a fixed number of queries.
 
-The engine is pure; this module turns the database into its inputs: customers with their open
-items (from the ledger's open-items SQL), disputes, promises, the steps each invoice already got,
-the last contact, the scenario of each customer, and the working-day calendar.
+Two loaders share one builder:
+
+- `load_company_facts` reads every open item (for `relance plan` and for tests of the whole
+  account);
+- `load_candidate_facts` is the daily run's fast path: it reads only the invoices whose
+  `review_on` date has come (an index range on the invoice table), plus the account totals of
+  their customers for the amount conditions. Items whose next step is not due cannot produce a
+  decision, so leaving them out changes nothing but the time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Max
 
 from relance.collection.domain.calendar import BusinessCalendar
@@ -38,9 +45,20 @@ from relance.collection.models import (
 )
 from relance.collection.models.actions import Action
 from relance.ledger.models import Company, Customer
-from relance.ledger.selectors import OpenItem, open_items
+from relance.ledger.selectors import open_items
 
 CONTACT_CHANNELS = (Channel.EMAIL, Channel.CALL, Channel.LETTER)
+CHUNK = 900  # ids per IN (...) list, under every database's parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    id: int
+    customer_id: int
+    number: str
+    due_date: dt.date
+    open_minor: int
+    currency: str
 
 
 def scenario_rules(scenario: Scenario) -> ScenarioRules:
@@ -75,14 +93,25 @@ class CompanyFacts:
     scenarios: dict[int, ScenarioRules]  # scenario id -> rules
     steps: dict[int, Step]
     customer_models: dict[int, Customer]
+    closed_invoice_ids: list[int] = field(default_factory=list)  # reviewed and found paid
 
 
-def _scenario_assignment(company: Company, customers: dict[int, Customer], open_by_customer: dict[int, int],
-                         tags_of: dict[int, set[int]]) -> dict[int, int | None]:  # fmt: skip
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
+def _date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _scenario_assignment(
+    company: Company, customers: dict[int, Customer], open_by_customer: dict[int, int], tags_of: dict[int, set[int]]
+) -> dict[int, int | None]:
     """customer id -> scenario id: explicit assignment, else first matching rule, else the default."""
-    explicit = dict(
-        CustomerScenario.objects.filter(customer__company=company).values_list("customer_id", "scenario_id")
-    )
+    explicit = {}
+    for ids in _chunks(list(customers)):
+        explicit.update(CustomerScenario.objects.filter(customer_id__in=ids).values_list("customer_id", "scenario_id"))
     rules = list(ScenarioRule.objects.filter(company=company).order_by("priority", "id"))
     default = Scenario.objects.filter(company=company, is_default=True).values_list("pk", flat=True).first()
     result: dict[int, int | None] = {}
@@ -104,14 +133,91 @@ def _scenario_assignment(company: Company, customers: dict[int, Customer], open_
     return result
 
 
+def _account_totals(customer_ids: list[int], today: dt.date) -> dict[int, tuple[dict[str, int], dict[str, int]]]:
+    """Open and overdue totals per currency of these customers' invoices and debit notes."""
+    totals: dict[int, tuple[dict[str, int], dict[str, int]]] = {}
+    today_db = connection.ops.adapt_datefield_value(today)
+    for ids in _chunks(customer_ids):
+        marks = ",".join(["%s"] * len(ids))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT customer_id, currency,
+                       SUM(open_amount), SUM(CASE WHEN due_date < %s THEN open_amount ELSE 0 END)
+                  FROM (SELECT i.customer_id, i.currency, i.due_date,
+                               i.amount - COALESCE((SELECT SUM(a.amount) FROM ledger_allocation a
+                                                     WHERE a.invoice_id = i.id AND a.date <= %s), 0) AS open_amount
+                          FROM ledger_invoice i
+                         WHERE i.customer_id IN ({marks}) AND i.kind IN ('invoice', 'debit_note')
+                           AND i.issue_date <= %s) t
+                 WHERE open_amount > 0
+                 GROUP BY customer_id, currency
+                """,  # noqa: S608 - placeholders only
+                [today_db, today_db, *ids, today_db],
+            )
+            for customer_id, currency, open_total, overdue_total in cursor.fetchall():
+                entry = totals.setdefault(customer_id, ({}, {}))
+                entry[0][currency] = int(open_total)
+                entry[1][currency] = int(overdue_total or 0)
+    return totals
+
+
+def _candidate_rows(company: Company, today: dt.date) -> list[ItemRow]:
+    today_db = connection.ops.adapt_datefield_value(today)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.id, i.customer_id, i.number, i.due_date, i.currency,
+                   i.amount - COALESCE((SELECT SUM(a.amount) FROM ledger_allocation a
+                                         WHERE a.invoice_id = i.id AND a.date <= %s), 0)
+              FROM ledger_invoice i
+             WHERE i.company_id = %s AND i.review_on <= %s AND i.kind IN ('invoice', 'debit_note')
+               AND i.issue_date <= %s
+            """,
+            [today_db, company.pk, today_db, today_db],
+        )
+        return [
+            ItemRow(pk, customer_id, number, _date(due), int(open_minor), currency)
+            for pk, customer_id, number, due, currency, open_minor in cursor.fetchall()
+        ]
+
+
 def load_company_facts(*, company: Company, today: dt.date, customer_ids: set[int] | None = None) -> CompanyFacts:
-    items_by_customer: dict[int, list[OpenItem]] = defaultdict(list)
-    for item in open_items(company=company, as_of=today):
-        if item.is_credit:
-            continue
-        items_by_customer[item.customer_id].append(item)
-    if customer_ids is not None:
-        items_by_customer = defaultdict(list, {k: v for k, v in items_by_customer.items() if k in customer_ids})
+    """Every open item of the company (or of some customers): the whole accounts."""
+    rows = [
+        ItemRow(i.item_id, i.customer_id, i.number, i.due_date, i.open_amount.minor, i.open_amount.currency)
+        for i in open_items(company=company, as_of=today)
+        if not i.is_credit and (customer_ids is None or i.customer_id in customer_ids)
+    ]
+    return _build(company=company, today=today, rows=rows, totals=None)
+
+
+def load_candidate_facts(*, company: Company, today: dt.date) -> CompanyFacts:
+    """Only the invoices due for review today, with their customers' account totals."""
+    candidates = _candidate_rows(company, today)
+    closed = [row.id for row in candidates if row.open_minor <= 0]
+    rows = [row for row in candidates if row.open_minor > 0]
+    needs_totals = (
+        Step.objects.filter(scenario__company=company).exclude(min_overdue_minor=0, min_open_minor=0).exists()
+    )
+    customer_ids = sorted({row.customer_id for row in rows})
+    totals = _account_totals(customer_ids, today) if needs_totals else {}
+    facts = _build(company=company, today=today, rows=rows, totals=totals if needs_totals else None)
+    facts.closed_invoice_ids = closed
+    return facts
+
+
+def _build(
+    *,
+    company: Company,
+    today: dt.date,
+    rows: list[ItemRow],
+    totals: dict[int, tuple[dict[str, int], dict[str, int]]] | None,
+) -> CompanyFacts:
+    items_by_customer: dict[int, list[ItemRow]] = defaultdict(list)
+    for row in rows:
+        items_by_customer[row.customer_id].append(row)
+    invoice_ids = [row.id for row in rows]
 
     disputed = set(
         Dispute.invoices.through.objects.filter(
@@ -120,44 +226,47 @@ def load_company_facts(*, company: Company, today: dt.date, customer_ids: set[in
     )
     promised_until: dict[int, dt.date] = {}
     broken: dict[int, list[BrokenPromise]] = defaultdict(list)
-    promises = (
-        Promise.objects.filter(company=company)
-        .filter(status__in=[PromiseStatus.OPEN, PromiseStatus.BROKEN])
-        .prefetch_related("invoices")
-    )
-    for promise in promises:
+    promises = Promise.objects.filter(company=company, status__in=[PromiseStatus.OPEN, PromiseStatus.BROKEN])
+    for promise in promises.filter(followed_up_on__isnull=True).prefetch_related("invoices"):
         ids = tuple(inv.pk for inv in promise.invoices.all())
         if promise.status == PromiseStatus.OPEN:
             until = promise.promised_date + dt.timedelta(days=promise.grace_days)
             for invoice_id in ids:
                 promised_until[invoice_id] = max(until, promised_until.get(invoice_id, until))
-        elif promise.followed_up_on is None:
+        else:
             broken[promise.customer_id].append(BrokenPromise(promise.pk, promise.promised_date, ids))
 
     done: dict[int, set[int]] = defaultdict(set)
-    for invoice_id, step_id in ActionItem.objects.filter(action__company=company, active=True).values_list(
-        "invoice_id", "step_id"
-    ):
-        done[invoice_id].add(step_id)
+    for ids in _chunks(invoice_ids):
+        for invoice_id, step_id in ActionItem.objects.filter(invoice_id__in=ids, active=True).values_list(
+            "invoice_id", "step_id"
+        ):
+            done[invoice_id].add(step_id)
 
-    last_contact = dict(
-        Action.objects.filter(company=company, status=ActionStatus.DONE, channel__in=CONTACT_CHANNELS)
-        .values_list("customer_id")
-        .annotate(last=Max("date"))
-        .values_list("customer_id", "last")
-    )
-    wanted = set(items_by_customer) | set(broken)
-    customers = {c.pk: c for c in Customer.objects.filter(company=company, pk__in=wanted)}
+    wanted = sorted(set(items_by_customer) | set(broken))
+    customers: dict[int, Customer] = {}
+    last_contact: dict[int, dt.date] = {}
     tags_of: dict[int, set[int]] = defaultdict(set)
     tag_names: dict[int, set[str]] = defaultdict(set)
-    for customer_id, tag_id, tag_name in Customer.tags.through.objects.filter(customer_id__in=wanted).values_list(
-        "customer_id", "tag_id", "tag__name"
-    ):
-        tags_of[customer_id].add(tag_id)
-        tag_names[customer_id].add(tag_name)
-    open_by_customer = {cid: sum(i.open_amount.minor for i in items) for cid, items in items_by_customer.items()}
+    for ids in _chunks(wanted):
+        customers.update((c.pk, c) for c in Customer.objects.filter(company=company, pk__in=ids))
+        last_contact.update(
+            Action.objects.filter(customer_id__in=ids, status=ActionStatus.DONE, channel__in=CONTACT_CHANNELS)
+            .values_list("customer_id")
+            .annotate(last=Max("date"))
+            .values_list("customer_id", "last")
+        )
+        for customer_id, tag_id, tag_name in Customer.tags.through.objects.filter(customer_id__in=ids).values_list(
+            "customer_id", "tag_id", "tag__name"
+        ):
+            tags_of[customer_id].add(tag_id)
+            tag_names[customer_id].add(tag_name)
+    if totals is not None:
+        open_by_customer = {cid: sum(t[0].values()) for cid, t in totals.items()}
+    else:
+        open_by_customer = {cid: sum(r.open_minor for r in items) for cid, items in items_by_customer.items()}
     assignment = _scenario_assignment(company, customers, open_by_customer, tags_of)
-    scenario_models = Scenario.objects.filter(company=company).prefetch_related("steps__tags")
+    scenario_models = list(Scenario.objects.filter(company=company).prefetch_related("steps__tags"))
     scenarios = {s.pk: scenario_rules(s) for s in scenario_models}
     steps = {step.pk: step for s in scenario_models for step in s.steps.all()}
 
@@ -170,17 +279,18 @@ def load_company_facts(*, company: Company, today: dt.date, customer_ids: set[in
         scenario_of[customer_id] = scenarios[scenario_id]
         items = tuple(
             ItemFacts(
-                id=i.item_id,
-                number=i.number,
-                due_date=i.due_date,
-                open_minor=i.open_amount.minor,
-                currency=i.open_amount.currency,
-                disputed=i.item_id in disputed,
-                promised_until=promised_until.get(i.item_id),
-                done_step_ids=frozenset(done.get(i.item_id, ())),
+                id=r.id,
+                number=r.number,
+                due_date=r.due_date,
+                open_minor=r.open_minor,
+                currency=r.currency,
+                disputed=r.id in disputed,
+                promised_until=promised_until.get(r.id),
+                done_step_ids=frozenset(done[r.id]) if r.id in done else frozenset(),
             )
-            for i in items_by_customer.get(customer_id, [])
+            for r in items_by_customer.get(customer_id, [])
         )
+        account = totals.get(customer_id, ({}, {})) if totals is not None else None
         facts.append(
             CustomerFacts(
                 id=customer_id,
@@ -191,6 +301,8 @@ def load_company_facts(*, company: Company, today: dt.date, customer_ids: set[in
                 last_contact=last_contact.get(customer_id),
                 items=items,
                 broken_promises=tuple(broken.get(customer_id, ())),
+                open_by_currency=account[0] if account is not None else None,
+                overdue_by_currency=account[1] if account is not None else None,
             )
         )
     return CompanyFacts(

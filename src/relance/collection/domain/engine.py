@@ -50,10 +50,14 @@ def _money(minor: int, currency: str) -> str:
 class _Account:
     """Overdue and open totals per currency, for the amount conditions of steps."""
 
-    def __init__(self, items: tuple[ItemFacts, ...], today: dt.date) -> None:
+    def __init__(self, customer: CustomerFacts, today: dt.date) -> None:
         self.overdue: dict[str, int] = defaultdict(int)
         self.open: dict[str, int] = defaultdict(int)
-        for item in items:
+        if customer.open_by_currency is not None:
+            self.open.update(customer.open_by_currency)
+            self.overdue.update(customer.overdue_by_currency or {})
+            return
+        for item in customer.items:
             if item.open_minor > 0:
                 self.open[item.currency] += item.open_minor
                 if item.due_date < today:
@@ -123,7 +127,7 @@ def decide(
         notes.append(f"{today.isoformat()} is not a working day ({calendar.why_closed(today)})")
         return outcome
 
-    account = _Account(customer.items, today)
+    account = _Account(customer, today)
     steps = scenario.due_steps
     by_family: dict[Family, list[tuple[ItemFacts, StepRule]]] = defaultdict(list)
     for item in customer.items:
@@ -167,6 +171,7 @@ def decide(
         if chosen.min_days_since_contact and customer.last_contact is not None:
             waited = (today - customer.last_contact).days
             if waited < chosen.min_days_since_contact:
+                outcome.deferred = True
                 notes.append(
                     f"step {chosen.label} waits: last contact {waited} day(s) ago, "
                     f"{chosen.min_days_since_contact} required"
@@ -195,3 +200,42 @@ def decide(
         )
     outcome.decisions.sort(key=lambda d: list(Family).index(d.family))
     return outcome
+
+
+def next_review(
+    *,
+    customer: CustomerFacts,
+    item: ItemFacts,
+    scenario: ScenarioRules,
+    calendar: BusinessCalendar,
+    today: dt.date,
+    given_today: frozenset[int] = frozenset(),
+) -> dt.date:
+    """The first day after today on which this item may need something; dt.date.max for never.
+
+    Used by the daily run to read only the invoices that may act: the scheduled day of the next
+    step, the day after a promise (and its grace) or a pause ends. Events that change an item
+    (a dispute resolved, a promise cancelled, a customer resumed, an import, a scenario edited)
+    reset the date so the item is looked at again.
+    """
+    never = dt.date.max
+    if item.open_minor <= 0 or item.disputed or customer.status == "litigation":
+        return never
+    if customer.status == "paused":
+        if customer.paused_until is None:
+            return never
+        if today <= customer.paused_until:
+            return customer.paused_until + dt.timedelta(days=1)
+    if item.promised_until is not None and today <= item.promised_until:
+        return item.promised_until + dt.timedelta(days=1)
+    latest_due = None
+    for step in scenario.due_steps:
+        day = calendar.next_business_day(item.due_date + dt.timedelta(days=step.offset_days))
+        if day > today:
+            if latest_due is not None and latest_due.id not in item.done_step_ids | given_today:
+                return today + dt.timedelta(days=1)  # a due step is still pending (waiting for its family)
+            return day
+        latest_due = step
+    if latest_due is not None and latest_due.id not in item.done_step_ids | given_today:
+        return today + dt.timedelta(days=1)
+    return never

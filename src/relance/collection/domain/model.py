@@ -107,6 +107,10 @@ class CustomerFacts:
     last_contact: dt.date | None = None
     items: tuple[ItemFacts, ...] = ()
     broken_promises: tuple[BrokenPromise, ...] = ()  # broken and not yet followed up
+    # The whole account's totals per currency when `items` holds only the items that may act today
+    # (the daily run's fast path); None: computed from `items`.
+    open_by_currency: dict[str, int] | None = None
+    overdue_by_currency: dict[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +140,4 @@ class CustomerOutcome:
     customer_id: int
     decisions: list[Decision] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # why nothing happened, for the collector
+    deferred: bool = False  # a due step waits (days since last contact): look again tomorrow

@@ -104,6 +104,7 @@ class CollectionSettings(models.Model):
     promise_max_days = models.PositiveSmallIntegerField(default=60, help_text=_("Latest promise date, in days."))
     paused = models.BooleanField(default=False, help_text=_("Stop the daily run for this company."))
     last_enqueued_on = models.DateField(null=True, blank=True, editable=False)
+    scenario_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("collection settings")

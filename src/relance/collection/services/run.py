@@ -10,21 +10,35 @@ exactly the same code inside a transaction that is rolled back.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from relance.collection.domain.engine import decide
+from relance.collection.domain.engine import decide, next_review
 from relance.collection.domain.model import Channel, CustomerOutcome, Decision, Mode, Trigger
-from relance.collection.facts import CompanyFacts, load_company_facts
-from relance.collection.models import Action, ActionItem, ActionStatus, CollectionRun, CollectionSettings, Promise
+from relance.collection.facts import CompanyFacts, load_candidate_facts
+from relance.collection.models import (
+    Action,
+    ActionItem,
+    ActionStatus,
+    CollectionRun,
+    CollectionSettings,
+    CustomerScenario,
+    Dispute,
+    DisputeStatus,
+    Promise,
+    PromiseStatus,
+    Scenario,
+    ScenarioRule,
+)
 from relance.collection.models.actions import OPEN_STATUSES
-from relance.collection.services.statuses import promises_evaluate
+from relance.collection.services.statuses import blocked_reasons, promises_evaluate
 from relance.core.audit import Actor
 from relance.core.models import AuditEvent
-from relance.ledger.models import Company
+from relance.ledger.models import REVIEW_NEVER, REVIEW_NOW, Company, Invoice
 
 
 @dataclass
@@ -39,6 +53,7 @@ class RunResult:
     promises_kept: int = 0
     promises_broken: int = 0
     customer_codes: dict[int, str] = field(default_factory=dict)
+    skipped_decisions: list[Decision] = field(default_factory=list)
 
     @property
     def decisions(self) -> list[Decision]:
@@ -52,35 +67,98 @@ def status_for(decision: Decision) -> str:
     return ActionStatus.TO_CONFIRM
 
 
-def _cancel_stale(facts: CompanyFacts, today: dt.date) -> list[tuple[Action, str]]:
-    """Open actions whose every invoice is now paid, disputed or promised are cancelled, with the reason."""
-    state: dict[int, str] = {}
-    for customer in facts.customers:
-        for facts_item in customer.items:
-            if facts_item.disputed:
-                state[facts_item.id] = "disputed"
-            elif facts_item.promised_until is not None and today <= facts_item.promised_until:
-                state[facts_item.id] = "payment promised"
-            else:
-                state[facts_item.id] = "open"
+def _cancel_stale(company: Company, today: dt.date) -> list[tuple[Action, str]]:
+    """Open actions whose every invoice is now paid, disputed or promised are cancelled, with the reason.
+
+    Only actions touching such an invoice are read: the paid ones are found by one SQL statement
+    over the open actions' items, the disputed and promised ones come from their (small) tables.
+    """
+    today_db = connection.ops.adapt_datefield_value(today)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT DISTINCT ai.invoice_id
+              FROM collection_actionitem ai
+              JOIN collection_action a ON a.id = ai.action_id
+              JOIN ledger_invoice i ON i.id = ai.invoice_id
+             WHERE a.company_id = %s AND a.status IN ('planned', 'to_confirm') AND a.date <= %s
+               AND i.amount - COALESCE((SELECT SUM(x.amount) FROM ledger_allocation x
+                                         WHERE x.invoice_id = i.id AND x.date <= %s), 0) <= 0
+            """,
+            [company.pk, today_db, today_db],
+        )
+        suspects = {row[0] for row in cursor.fetchall()}
+    suspects |= set(
+        Dispute.invoices.through.objects.filter(
+            dispute__company=company, dispute__status=DisputeStatus.OPEN
+        ).values_list("invoice_id", flat=True)
+    )
+    suspects |= set(
+        Promise.invoices.through.objects.filter(
+            promise__company=company,
+            promise__status=PromiseStatus.OPEN,
+            promise__promised_date__gte=today - dt.timedelta(days=60),
+        ).values_list("invoice_id", flat=True)
+    )
+    if not suspects:
+        return []
+    actions: dict[int, Action] = {}
+    suspect_list = sorted(suspects)
+    for start in range(0, len(suspect_list), 900):
+        chunk = suspect_list[start : start + 900]
+        for action in Action.objects.filter(
+            company=company, status__in=OPEN_STATUSES, date__lte=today, items__invoice_id__in=chunk
+        ).prefetch_related("items__invoice"):
+            actions[action.pk] = action
+    involved = {item.invoice_id for action in actions.values() for item in action.items.all()}
+    blocked = blocked_reasons(involved, today) if involved else {}
     cancelled = []
-    open_actions = Action.objects.filter(company=facts.company, status__in=OPEN_STATUSES, date__lte=today)
-    for action in open_actions.prefetch_related("items__invoice"):
-        reasons = []
-        for item in action.items.all():
-            status = state.get(item.invoice_id, "paid")
-            if status == "open":
-                break
-            reasons.append(f"{item.invoice.number} {status}")
-        else:
-            if not reasons:
-                continue
-            action.status = ActionStatus.CANCELLED
-            action.status_reason = ("; ".join(reasons))[:300]
-            action.save(update_fields=["status", "status_reason"])
-            ActionItem.objects.filter(action=action).update(active=False)
-            cancelled.append((action, action.status_reason))
+    for action in actions.values():
+        items = list(action.items.all())
+        if not items or not all(item.invoice_id in blocked for item in items):
+            continue
+        action.status = ActionStatus.CANCELLED
+        action.status_reason = "; ".join(f"{item.invoice.number} {blocked[item.invoice_id]}" for item in items)[:300]
+        action.save(update_fields=["status", "status_reason"])
+        ActionItem.objects.filter(action=action).update(active=False)
+        cancelled.append((action, action.status_reason))
     return cancelled
+
+
+def _scenario_fingerprint(company: Company) -> str:
+    """A digest of everything that decides which step applies when; any edit changes it."""
+    digest = hashlib.sha256()
+    for scenario in Scenario.objects.filter(company=company).order_by("pk").prefetch_related("steps__tags"):
+        digest.update(f"s{scenario.pk}:{scenario.is_default}".encode())
+        for step in sorted(scenario.steps.all(), key=lambda s: s.pk):
+            tags = ",".join(sorted(str(t.pk) for t in step.tags.all()))
+            digest.update(
+                f"{step.pk}:{step.trigger}:{step.offset_days}:{step.channel}:{step.mode}:{step.min_overdue_minor}:"
+                f"{step.min_open_minor}:{step.min_days_since_contact}:{tags}:{step.order}".encode()
+            )
+    for row in (
+        ScenarioRule.objects.filter(company=company)
+        .order_by("pk")
+        .values_list("pk", "priority", "scenario_id", "tag_id", "country", "min_open_minor")
+    ):
+        digest.update(repr(row).encode())
+    for row in (
+        CustomerScenario.objects.filter(customer__company=company)
+        .order_by("pk")
+        .values_list("customer_id", "scenario_id")
+    ):
+        digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def _write_reviews(reviews: dict[int, dt.date]) -> None:
+    if not reviews:
+        return
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE ledger_invoice SET review_on = %s WHERE id = %s", [(adapt(d), pk) for pk, d in reviews.items()]
+        )
 
 
 def _step_label(decision: Decision) -> str:
@@ -92,7 +170,8 @@ def _persist(facts: CompanyFacts, decisions: list[Decision], actor: Actor, resul
     company, today = facts.company, facts.today
     existing = set(Action.objects.filter(company=company, date=today).values_list("customer_id", "family"))
     fresh = [d for d in decisions if (d.customer_id, d.family.value) not in existing]
-    result.already_done = len(decisions) - len(fresh)
+    result.skipped_decisions = [d for d in decisions if (d.customer_id, d.family.value) in existing]
+    result.already_done = len(result.skipped_decisions)
     actions = []
     for decision in fresh:
         customer = facts.customer_models[decision.customer_id]
@@ -156,17 +235,40 @@ def collection_run(*, company: Company, today: dt.date, actor: Actor, dry_run: b
         result.promises_kept, result.promises_broken = promises_evaluate(
             company_id=company.pk, today=today, actor=actor
         )
-        facts = load_company_facts(company=company, today=today)
+        fingerprint = _scenario_fingerprint(company)
+        if fingerprint != settings.scenario_fingerprint:
+            # Scenarios, rules or assignments changed: every invoice is looked at again.
+            Invoice.objects.filter(company=company).update(review_on=REVIEW_NOW)
+            settings.scenario_fingerprint = fingerprint
+            settings.save(update_fields=["scenario_fingerprint"])
+        facts = load_candidate_facts(company=company, today=today)
         result.customer_codes = {c.id: c.code for c in facts.customers}
-        result.cancelled = _cancel_stale(facts, today)
-        if not settings.paused:
+        result.cancelled = _cancel_stale(company, today)
+        if not settings.paused and facts.calendar.is_business_day(today):
+            reviews: dict[int, dt.date] = dict.fromkeys(facts.closed_invoice_ids, REVIEW_NEVER)
+            tomorrow = today + dt.timedelta(days=1)
             for customer in facts.customers:
-                outcome = decide(
-                    customer=customer, scenario=facts.scenario_of[customer.id], calendar=facts.calendar, today=today
-                )
+                scenario = facts.scenario_of[customer.id]
+                outcome = decide(customer=customer, scenario=scenario, calendar=facts.calendar, today=today)
                 if outcome.decisions or outcome.notes:
                     result.outcomes.append(outcome)
+                given: dict[int, set[int]] = defaultdict(set)
+                for decision in outcome.decisions:
+                    for item_id, step_id in decision.item_steps:
+                        given[item_id].add(step_id)
+                for item in customer.items:
+                    reviews[item.id] = (
+                        tomorrow
+                        if outcome.deferred
+                        else next_review(
+                            customer=customer, item=item, scenario=scenario, calendar=facts.calendar, today=today,
+                            given_today=frozenset(given.get(item.id, ())),
+                        )
+                    )  # fmt: skip
             _persist(facts, result.decisions, actor, result)
+            for decision in result.skipped_decisions:  # a same-family action exists today: try again tomorrow
+                reviews.update(dict.fromkeys(decision.item_ids, tomorrow))
+            _write_reviews(reviews)
         CollectionRun.objects.create(
             company=company, date=today, dry_run=dry_run, started_at=started, finished_at=timezone.now(),
             customers=len(facts.customers), created=len(result.created), cancelled=len(result.cancelled),

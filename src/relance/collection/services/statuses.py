@@ -7,7 +7,7 @@ timeline. Planned actions about items that leave the scenario are cancelled with
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import Sum
@@ -28,7 +28,7 @@ from relance.collection.models.actions import OPEN_STATUSES
 from relance.core.audit import Actor, record
 from relance.core.errors import RelanceError
 from relance.core.money import Money
-from relance.ledger.models import Allocation, Customer, CustomerStatus, Invoice, InvoiceKind
+from relance.ledger.models import REVIEW_NOW, Allocation, Customer, CustomerStatus, Invoice, InvoiceKind
 from relance.ledger.selectors import company_today
 
 
@@ -56,7 +56,7 @@ def _open_minor(invoices: Sequence[Invoice], as_of: dt.date) -> dict[int, int]:
     return {inv.pk: inv.amount - int(paid.get(inv.pk, 0)) for inv in invoices}
 
 
-def _blocked_reasons(invoice_ids: set[int], today: dt.date) -> dict[int, str]:
+def blocked_reasons(invoice_ids: set[int], today: dt.date) -> dict[int, str]:
     """Why each of these invoices is out of the scenario now (absent: still to collect)."""
     reasons: dict[int, str] = {}
     invoices = list(Invoice.objects.filter(pk__in=invoice_ids))
@@ -76,6 +76,11 @@ def _blocked_reasons(invoice_ids: set[int], today: dt.date) -> dict[int, str]:
     return reasons
 
 
+def review_again(invoice_ids: Iterable[int]) -> None:
+    """Ask the daily run to look at these invoices again (their situation changed)."""
+    Invoice.objects.filter(pk__in=list(invoice_ids)).update(review_on=REVIEW_NOW)
+
+
 def cancel_open_actions(*, invoices: Sequence[Invoice], reason: str, today: dt.date | None = None) -> int:
     """Cancel planned or to-confirm actions about these invoices once none of their invoices is left
     to collect (each is in `invoices`, paid, disputed or promised); release their steps."""
@@ -87,7 +92,7 @@ def cancel_open_actions(*, invoices: Sequence[Invoice], reason: str, today: dt.d
         Action.objects.filter(items__invoice__in=ids, status__in=OPEN_STATUSES).distinct().prefetch_related("items")
     )
     involved = {item.invoice_id for action in actions for item in action.items.all()}
-    blocked = _blocked_reasons(involved - ids, today) | dict.fromkeys(ids, reason)
+    blocked = blocked_reasons(involved - ids, today) | dict.fromkeys(ids, reason)
     cancelled = 0
     for action in actions:
         invoice_ids = [item.invoice_id for item in action.items.all()]
@@ -161,6 +166,7 @@ def promise_cancel(*, actor: Actor, promise: Promise, reason: str) -> Promise:
     promise.status = PromiseStatus.CANCELLED
     promise.note = f"{promise.note}\n{reason}".strip()
     promise.save(update_fields=["status", "note"])
+    review_again(promise.invoices.values_list("pk", flat=True))
     record(actor=actor, code="collection.promise.cancelled", company=promise.company, customer=promise.customer,
            obj=promise, data={"reason": reason})  # fmt: skip
     return promise
@@ -243,6 +249,7 @@ def dispute_resolve(
     dispute.resolution = resolution
     dispute.resolved_on = today or company_today(dispute.company)
     dispute.save(update_fields=["status", "resolution", "resolved_on"])
+    review_again(dispute.invoices.values_list("pk", flat=True))
     record(
         actor=actor, code=f"collection.dispute.{dispute.status}", company=dispute.company, customer=dispute.customer,
         obj=dispute, data={"resolution": resolution, "invoices": [i.number for i in dispute.invoices.all()]},
@@ -259,6 +266,7 @@ def _set_status(
     customer.status = status
     customer.paused_until = until
     customer.save(update_fields=["status", "paused_until", "updated_at"])
+    review_again(Invoice.objects.filter(customer=customer).values_list("pk", flat=True))
     if status != CustomerStatus.ACTIVE:
         invoices = list(Invoice.objects.filter(customer=customer))
         cancel_open_actions(invoices=invoices, reason=reason)

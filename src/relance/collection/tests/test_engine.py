@@ -196,3 +196,26 @@ def test_a_broken_promise_fires_the_immediate_payment_step_at_once_with_higher_p
 def test_priority_is_amount_times_days_overdue():
     outcome = run(customer(item(due=D(2026, 3, 2), open_minor=2500_50)), D(2026, 3, 12))  # D+10 call
     assert outcome.decisions[0].priority == 2500 * 10 + 50 * 10 // 100
+
+
+@pytest.mark.parametrize(
+    ("item_kw", "customer_kw", "today", "expected"),
+    [
+        ({}, {}, D(2026, 3, 2), D(2026, 3, 6)),  # next step: D-10 on 6 March
+        ({"done_step_ids": frozenset({PREVENTIVE})}, {}, D(2026, 3, 6), D(2026, 3, 13)),  # then the D-3 call
+        ({"due": D(2026, 3, 18)}, {}, D(2026, 3, 2), D(2026, 3, 9)),  # D-10 on a Sunday -> Monday 9
+        ({"done_step_ids": frozenset({LITIGATION})}, {}, D(2026, 6, 1), dt.date.max),  # scenario finished
+        ({}, {}, D(2026, 6, 1), D(2026, 6, 2)),  # a due step still pending: look again tomorrow
+        ({"disputed": True}, {}, D(2026, 3, 2), dt.date.max),  # until the dispute is resolved
+        ({"promised_until": D(2026, 3, 20)}, {}, D(2026, 3, 2), D(2026, 3, 21)),
+        ({"open_minor": 0}, {}, D(2026, 3, 2), dt.date.max),  # paid
+        ({}, {"status": "paused", "paused_until": D(2026, 3, 10)}, D(2026, 3, 2), D(2026, 3, 11)),
+        ({}, {"status": "litigation"}, D(2026, 3, 2), dt.date.max),
+    ],
+)
+def test_next_review_date(item_kw, customer_kw, today, expected):
+    from relance.collection.domain.engine import next_review
+
+    it = item(**item_kw)
+    cust = customer(it, **customer_kw)
+    assert next_review(customer=cust, item=it, scenario=STANDARD, calendar=FR, today=today) == expected

@@ -24,7 +24,7 @@ from relance.collection.services.run import collection_run
 from relance.collection.services.statuses import dispute_open, dispute_resolve, promise_create
 from relance.collection.standard import scenarios_install_standard
 from relance.core.money import Money
-from relance.ledger.models import Allocation, AllocationKind
+from relance.ledger.models import REVIEW_NOW, Allocation, AllocationKind, Invoice
 from tests.factories import CustomerFactory, InvoiceFactory, PaymentFactory
 
 D = dt.date
@@ -84,7 +84,10 @@ def pay(customer, invoice, amount, day, ref):
     )
 
 
-def test_seventy_days_of_collection(company, actor, account):
+@pytest.mark.parametrize("review_everything", [False, True], ids=["review-dates", "every-invoice-every-day"])
+def test_seventy_days_of_collection(company, actor, account, review_everything):
+    """The daily run reads only invoices whose review date has come; forcing it to read every
+    invoice every day must give exactly the same actions (the fast path changes nothing)."""
     customer, inv = account
     events = {
         D(2026, 3, 18): lambda: pay(customer, inv["F-A"], 400_00, D(2026, 3, 18), "P-1"),
@@ -116,6 +119,8 @@ def test_seventy_days_of_collection(company, actor, account):
         day = START + dt.timedelta(days=offset)
         if day in events:
             events[day]()
+        if review_everything:
+            Invoice.objects.update(review_on=REVIEW_NOW)
         result = collection_run(company=company, today=day, actor=actor)
         created = [
             (a.channel, a.step_label, sorted(a.items.values_list("invoice__number", flat=True))) for a in result.created

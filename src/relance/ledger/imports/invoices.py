@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from relance.core.money import MoneyError, to_minor
 from relance.ledger.imports.common import ImportContext
-from relance.ledger.models import Customer, InvoiceKind
+from relance.ledger.models import REVIEW_NOW, Customer, InvoiceKind
 from relance.ledger.selectors import open_item_rows
 
 INVOICE_COLUMNS = (
@@ -33,6 +33,7 @@ INVOICE_COLUMNS = (
     "po_number",
     "pdf",
     "pdf_url",
+    "review_on",
     "created_at",
     "updated_at",
 )
@@ -239,9 +240,10 @@ class InvoiceImporter:
             return
         adapt = self.ops.adapt_datefield_value
         company_id = self.ctx.company.pk
+        review_now = adapt(REVIEW_NOW)
         rows = [
             (company_id, r["customer_id"], r["kind"], r["number"], adapt(r["issue_date"]), adapt(r["due_date"]),
-             r["amount"], r["currency"], r["po_number"], "", r["pdf_url"], now, now)
+             r["amount"], r["currency"], r["po_number"], "", r["pdf_url"], review_now, now, now)
             for r in records
         ]  # fmt: skip
         _executemany("ledger_invoice", INVOICE_COLUMNS, rows)
@@ -267,12 +269,12 @@ class InvoiceImporter:
         adapt = self.ops.adapt_datefield_value
         with connection.cursor() as cursor:
             cursor.executemany(
-                "UPDATE ledger_invoice SET customer_id = %s, issue_date = %s, due_date = %s, amount = %s, "
-                "currency = %s, po_number = %s, pdf_url = CASE WHEN %s = '' THEN pdf_url ELSE %s END, "
+                "UPDATE ledger_invoice SET review_on = %s, customer_id = %s, issue_date = %s, due_date = %s, "
+                "amount = %s, currency = %s, po_number = %s, pdf_url = CASE WHEN %s = '' THEN pdf_url ELSE %s END, "
                 "updated_at = %s WHERE id = %s",
                 [
-                    (r["customer_id"], adapt(r["issue_date"]), adapt(r["due_date"]), r["amount"], r["currency"],
-                     r["po_number"], r["pdf_url"], r["pdf_url"], now, r["id"])
+                    (adapt(REVIEW_NOW), r["customer_id"], adapt(r["issue_date"]), adapt(r["due_date"]), r["amount"],
+                     r["currency"], r["po_number"], r["pdf_url"], r["pdf_url"], now, r["id"])
                     for r in records
                 ],
             )  # fmt: skip
@@ -285,6 +287,12 @@ class InvoiceImporter:
             note = "settled in the ERP" if record["settled_date"] else "open amount from the ERP file"
             rows.append(self._allocation_row(record["kind"], record["id"], amount, adapt(date), note, now))
         _executemany("ledger_allocation", ALLOCATION_COLUMNS, rows)
+        # What the ERP settled (or reopened) changes what collection should do: look again.
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE ledger_invoice SET review_on = %s WHERE id = %s",
+                [(adapt(REVIEW_NOW), record["id"]) for record, _amount in items if record["kind"] != InvoiceKind.CREDIT_NOTE],
+            )
 
     def _allocation_row(self, kind: str, pk: int, amount: int, date: Any, note: str, now: Any) -> tuple[Any, ...]:
         invoice_id, credit_note_id = (None, pk) if kind == InvoiceKind.CREDIT_NOTE else (pk, None)

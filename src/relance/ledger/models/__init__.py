@@ -3,9 +3,20 @@
 from relance.ledger.models.company import Company, Membership, Tag
 from relance.ledger.models.customers import Contact, Customer, CustomerStatus
 from relance.ledger.models.imports import ImportKind, ImportMapping, ImportMode, ImportRun, ImportStatus
-from relance.ledger.models.items import Allocation, AllocationKind, Invoice, InvoiceKind, Payment, PaymentMethod
+from relance.ledger.models.items import (
+    REVIEW_NEVER,
+    REVIEW_NOW,
+    Allocation,
+    AllocationKind,
+    Invoice,
+    InvoiceKind,
+    Payment,
+    PaymentMethod,
+)
 
 __all__ = [
+    "REVIEW_NEVER",
+    "REVIEW_NOW",
     "Allocation",
     "AllocationKind",
     "Company",

@@ -15,6 +15,8 @@ settles, and may be negative to reopen an amount.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,10 @@ from django.utils.translation import gettext_lazy as _
 from relance.core.money import Money
 from relance.ledger.models.company import Company
 from relance.ledger.models.customers import Customer
+
+
+REVIEW_NOW = dt.date.min
+REVIEW_NEVER = dt.date.max
 
 
 class InvoiceKind(models.TextChoices):
@@ -44,6 +50,11 @@ class Invoice(models.Model):
     po_number = models.CharField("PO number", max_length=64, blank=True)
     pdf = models.FileField(upload_to="invoices/%Y/%m/", blank=True)
     pdf_url = models.URLField("PDF URL", max_length=500, blank=True)
+    # When the collection engine must look at this invoice again. The ledger resets it to REVIEW_NOW
+    # whenever the invoice is created or changed; collection sets it after each decision (the next
+    # step's date, the day after a promise, or REVIEW_NEVER). It lets the daily run read only the
+    # invoices that may need something today instead of every open invoice.
+    review_on = models.DateField(default=dt.date.min, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,6 +70,7 @@ class Invoice(models.Model):
             models.CheckConstraint(condition=Q(due_date__gte=F("issue_date")), name="invoice_due_not_before_issue"),
         ]
         indexes = [
+            models.Index(fields=["company", "review_on"]),
             models.Index(fields=["company", "due_date"]),
             models.Index(fields=["customer", "due_date"]),
         ]
