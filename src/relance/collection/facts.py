@@ -109,7 +109,7 @@ def _scenario_assignment(
     company: Company, customers: dict[int, Customer], open_by_customer: dict[int, int], tags_of: dict[int, set[int]]
 ) -> dict[int, int | None]:
     """customer id -> scenario id: explicit assignment, else first matching rule, else the default."""
-    explicit = {}
+    explicit: dict[int, int] = {}
     for ids in _chunks(list(customers)):
         explicit.update(CustomerScenario.objects.filter(customer_id__in=ids).values_list("customer_id", "scenario_id"))
     rules = list(ScenarioRule.objects.filter(company=company).order_by("priority", "id"))
@@ -237,8 +237,8 @@ def _build(
             broken[promise.customer_id].append(BrokenPromise(promise.pk, promise.promised_date, ids))
 
     done: dict[int, set[int]] = defaultdict(set)
-    for ids in _chunks(invoice_ids):
-        for invoice_id, step_id in ActionItem.objects.filter(invoice_id__in=ids, active=True).values_list(
+    for chunk in _chunks(invoice_ids):
+        for invoice_id, step_id in ActionItem.objects.filter(invoice_id__in=chunk, active=True).values_list(
             "invoice_id", "step_id"
         ):
             done[invoice_id].add(step_id)
@@ -248,15 +248,15 @@ def _build(
     last_contact: dict[int, dt.date] = {}
     tags_of: dict[int, set[int]] = defaultdict(set)
     tag_names: dict[int, set[str]] = defaultdict(set)
-    for ids in _chunks(wanted):
-        customers.update((c.pk, c) for c in Customer.objects.filter(company=company, pk__in=ids))
+    for chunk in _chunks(wanted):
+        customers.update((c.pk, c) for c in Customer.objects.filter(company=company, pk__in=chunk))
         last_contact.update(
-            Action.objects.filter(customer_id__in=ids, status=ActionStatus.DONE, channel__in=CONTACT_CHANNELS)
+            Action.objects.filter(customer_id__in=chunk, status=ActionStatus.DONE, channel__in=CONTACT_CHANNELS)
             .values_list("customer_id")
             .annotate(last=Max("date"))
             .values_list("customer_id", "last")
         )
-        for customer_id, tag_id, tag_name in Customer.tags.through.objects.filter(customer_id__in=ids).values_list(
+        for customer_id, tag_id, tag_name in Customer.tags.through.objects.filter(customer_id__in=chunk).values_list(
             "customer_id", "tag_id", "tag__name"
         ):
             tags_of[customer_id].add(tag_id)

@@ -142,12 +142,12 @@ def _scenario_fingerprint(company: Company) -> str:
         .values_list("pk", "priority", "scenario_id", "tag_id", "country", "min_open_minor")
     ):
         digest.update(repr(row).encode())
-    for row in (
+    for assignment in (
         CustomerScenario.objects.filter(customer__company=company)
         .order_by("pk")
         .values_list("customer_id", "scenario_id")
     ):
-        digest.update(repr(row).encode())
+        digest.update(repr(assignment).encode())
     return digest.hexdigest()
 
 
