@@ -1,0 +1,1 @@
+"""PDF documents: statement of account, formal notice, promise to pay. Public API: `relance.documents.pdf`."""
