@@ -232,6 +232,18 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}{memory}, Python {platform.python_version()}"
 
 
+def source_revision() -> str:
+    """The commit measured, and whether the code under src/ or config/ differs from it (others edit it live)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()  # fmt: skip
+        changed = subprocess.run(["git", "status", "--porcelain", "--", "src", "config"], cwd=ROOT,
+                                 capture_output=True, text=True, check=True).stdout.splitlines()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{head}" + (f" + {len(changed)} uncommitted file(s) under src/ or config/" if changed else " (clean)")
+
+
 def report(phases: list[Phase], label: str) -> bool:
     print()
     print(f"invoice import, {label} (target {TARGET_ROWS_PER_SECOND:,} rows/s)")
@@ -305,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def bench(args: argparse.Namespace, customers: int) -> int:
     print(f"machine: {machine()}")
+    revision = source_revision()
+    print(f"source: {revision}")
     started = time.perf_counter()
     data = generate(rows=args.rows, customers=customers, seed=args.seed)
     print(f"data: {data.invoices_path.name} ({data.invoices_path.stat().st_size / 1e6:,.1f} MB), "
@@ -348,8 +362,8 @@ def bench(args: argparse.Namespace, customers: int) -> int:
             ok = report(phases, f"{args.rows:,} rows, {customers:,} customers, {engine}")
             if args.json:
                 args.json.write_text(json.dumps({
-                    "date": dt.date.today().isoformat(), "machine": machine(), "engine": engine, "rows": args.rows,
-                    "customers": customers, "target_rows_per_second": TARGET_ROWS_PER_SECOND,
+                    "date": dt.date.today().isoformat(), "machine": machine(), "source": revision, "engine": engine,
+                    "rows": args.rows, "customers": customers, "target_rows_per_second": TARGET_ROWS_PER_SECOND,
                     "phases": [asdict(p) | {"rows_per_second": p.rows_per_second, "ratio": p.ratio} for p in phases],
                 }, indent=2))  # fmt: skip
             if args.profile:

@@ -291,7 +291,11 @@ class InvoiceImporter:
         with connection.cursor() as cursor:
             cursor.executemany(
                 "UPDATE ledger_invoice SET review_on = %s WHERE id = %s",
-                [(adapt(REVIEW_NOW), record["id"]) for record, _amount in items if record["kind"] != InvoiceKind.CREDIT_NOTE],
+                [
+                    (adapt(REVIEW_NOW), record["id"])
+                    for record, _amount in items
+                    if record["kind"] != InvoiceKind.CREDIT_NOTE
+                ],
             )
 
     def _allocation_row(self, kind: str, pk: int, amount: int, date: Any, note: str, now: Any) -> tuple[Any, ...]:

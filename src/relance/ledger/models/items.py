@@ -25,7 +25,6 @@ from relance.core.money import Money
 from relance.ledger.models.company import Company
 from relance.ledger.models.customers import Customer
 
-
 REVIEW_NOW = dt.date.min
 REVIEW_NEVER = dt.date.max
 
