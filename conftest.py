@@ -12,6 +12,12 @@ from relance.core.audit import Actor
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Files written by a test (promise PDFs, uploads) go to its own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """../shared/data: skipped when absent, except under CI where it must be there."""

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "statement": "print a customer's statement of account at a date",
     "aging": "print a company's aging buckets at a date",
     "createcompany": "create a company (legal entity)",
+    "document": "write a PDF: a statement of account, a formal notice, or the day's letters merged",
     "rates": "list, add and check the reference rate tables of late-payment penalties",
     "run": "the daily collection run: decide and record today's actions (--dry-run to preview)",
     "plan": "what the run will do to whom on which day over the next days, if nothing changes",

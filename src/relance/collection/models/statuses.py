@@ -41,6 +41,9 @@ class Promise(models.Model):
     note = models.TextField(blank=True)
     evaluated_on = models.DateField(null=True, blank=True)
     followed_up_on = models.DateField(null=True, blank=True, help_text=_("When the broken-promise step fired."))
+    document = models.FileField(
+        upload_to="promises/%Y/%m/", blank=True, help_text=_("The written promise (acknowledgement of debt), PDF.")
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -150,6 +150,7 @@ def promise_create(
         grace_days=settings.promise_grace_days, created_by_id=actor.user.pk if actor.user is not None else None,
     )  # fmt: skip
     promise.invoices.set(invoices)
+    _attach_promise_document(promise, invoices=invoices, today=today)
     cancel_open_actions(invoices=invoices, reason=f"payment promised for {promised_date.isoformat()}", today=today)
     record(
         actor=actor, code="collection.promise.created", company=customer.company, customer=customer, obj=promise,
@@ -157,6 +158,31 @@ def promise_create(
               "currency": currency, "means": means, "source": source},
     )  # fmt: skip
     return promise
+
+
+def _attach_promise_document(promise: Promise, *, invoices: Sequence[Invoice], today: dt.date) -> None:
+    """The written promise (acknowledgement of debt) in the customer's language, kept as evidence."""
+    from django.core.files.base import ContentFile
+
+    from relance.documents.pdf import PromiseInput, promise_pdf
+
+    opened = _open_minor(invoices, today)
+    document = promise_pdf(
+        company=promise.company,
+        customer=promise.customer,
+        language=promise.customer.language,
+        promise=PromiseInput(
+            payment_date=promise.promised_date,
+            amount=Money(promise.amount, promise.currency),
+            means=promise.means,
+            invoice_numbers=[inv.number for inv in invoices],
+            promised_by=promise.made_by or promise.customer.name,
+            made_at=today,
+            channel=promise.get_source_display(),
+            invoice_amounts={inv.number: Money(opened[inv.pk], inv.currency) for inv in invoices},
+        ),
+    )
+    promise.document.save(f"promise-{promise.pk}-{promise.customer.code}.pdf", ContentFile(document), save=True)
 
 
 @transaction.atomic
