@@ -124,6 +124,13 @@ STATIC_ROOT = VAR_DIR / "static"
 # Reference rates added on this site (`relance rates add`), kept apart from the shipped tables.
 RELANCE_RATES_DIR = Path(os.environ.get("RELANCE_RATES_DIR", VAR_DIR / "rates"))
 
+# PDF fonts: ReportLab's built-in Helvetica unless TrueType files are given (full Unicode).
+if os.environ.get("RELANCE_PDF_FONT_REGULAR"):
+    RELANCE_PDF_FONTS = {
+        "regular": os.environ["RELANCE_PDF_FONT_REGULAR"],
+        "bold": os.environ.get("RELANCE_PDF_FONT_BOLD", os.environ["RELANCE_PDF_FONT_REGULAR"]),
+    }
+
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("RELANCE_MEDIA_ROOT", VAR_DIR / "media"))
 
