@@ -162,7 +162,19 @@ def _account_totals(customer_ids: list[int], today: dt.date) -> dict[int, tuple[
     return totals
 
 
-def _candidate_rows(company: Company, today: dt.date) -> list[ItemRow]:
+def candidate_customer_ids(*, company: Company, today: dt.date) -> list[int]:
+    """Customers with at least one invoice due for review today, in id order."""
+    today_db = connection.ops.adapt_datefield_value(today)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT customer_id FROM ledger_invoice WHERE company_id = %s AND review_on <= %s "
+            "AND kind IN ('invoice', 'debit_note') ORDER BY customer_id",
+            [company.pk, today_db],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _candidate_rows(company: Company, today: dt.date, first: int, last: int) -> list[ItemRow]:
     today_db = connection.ops.adapt_datefield_value(today)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -172,9 +184,9 @@ def _candidate_rows(company: Company, today: dt.date) -> list[ItemRow]:
                                          WHERE a.invoice_id = i.id AND a.date <= %s), 0)
               FROM ledger_invoice i
              WHERE i.company_id = %s AND i.review_on <= %s AND i.kind IN ('invoice', 'debit_note')
-               AND i.issue_date <= %s
+               AND i.issue_date <= %s AND i.customer_id BETWEEN %s AND %s
             """,
-            [today_db, company.pk, today_db, today_db],
+            [today_db, company.pk, today_db, today_db, first, last],
         )
         return [
             ItemRow(pk, customer_id, number, _date(due), int(open_minor), currency)
@@ -192,9 +204,14 @@ def load_company_facts(*, company: Company, today: dt.date, customer_ids: set[in
     return _build(company=company, today=today, rows=rows, totals=None)
 
 
-def load_candidate_facts(*, company: Company, today: dt.date) -> CompanyFacts:
-    """Only the invoices due for review today, with their customers' account totals."""
-    candidates = _candidate_rows(company, today)
+def load_candidate_facts(
+    *, company: Company, today: dt.date, customer_range: tuple[int, int] | None = None
+) -> CompanyFacts:
+    """Only the invoices due for review today (of customers whose id is in the range), with their
+    customers' account totals. The daily run goes through the customers range by range, so its
+    memory stays bounded whatever the size of the ledger."""
+    first, last = customer_range if customer_range is not None else (0, 2**62)
+    candidates = _candidate_rows(company, today, first, last)
     closed = [row.id for row in candidates if row.open_minor <= 0]
     rows = [row for row in candidates if row.open_minor > 0]
     needs_totals = (

@@ -28,9 +28,9 @@ logger = logging.getLogger(__name__)
 def run_company(company_id: int, date: str | None = None) -> dict[str, int]:
     company = Company.objects.get(pk=company_id)
     today = dt.date.fromisoformat(date) if date else timezone.now().astimezone(ZoneInfo(company.timezone)).date()
-    result = collection_run(company=company, today=today, actor=Actor.system("daily run"))
-    logger.info("daily run %s %s: %d actions", company.name, today, len(result.created))
-    return {"created": len(result.created), "cancelled": len(result.cancelled)}
+    result = collection_run(company=company, today=today, actor=Actor.system("daily run"), keep_outcomes=False)
+    logger.info("daily run %s %s: %d actions", company.name, today, result.created_count)
+    return {"created": result.created_count, "cancelled": len(result.cancelled)}
 
 
 def schedule_due_runs(*, now: dt.datetime | None = None) -> list[tuple[int, dt.date]]:

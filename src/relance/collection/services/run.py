@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
+from relance.collection.domain.calendar import BusinessCalendar
 from relance.collection.domain.engine import decide, next_review
 from relance.collection.domain.model import Channel, CustomerOutcome, Decision, Mode, Trigger
-from relance.collection.facts import CompanyFacts, load_candidate_facts
+from relance.collection.facts import CompanyFacts, candidate_customer_ids, load_candidate_facts
 from relance.collection.models import (
     Action,
     ActionItem,
@@ -40,6 +41,8 @@ from relance.core.audit import Actor
 from relance.core.models import AuditEvent
 from relance.ledger.models import REVIEW_NEVER, REVIEW_NOW, Company, Invoice
 
+CUSTOMERS_PER_BATCH = 2000
+
 
 @dataclass
 class RunResult:
@@ -53,7 +56,7 @@ class RunResult:
     promises_kept: int = 0
     promises_broken: int = 0
     customer_codes: dict[int, str] = field(default_factory=dict)
-    skipped_decisions: list[Decision] = field(default_factory=list)
+    created_count: int = 0
 
     @property
     def decisions(self) -> list[Decision]:
@@ -166,12 +169,23 @@ def _step_label(decision: Decision) -> str:
     return f"{step.label} {step.name}" if step.trigger == Trigger.DUE else step.name
 
 
-def _persist(facts: CompanyFacts, decisions: list[Decision], actor: Actor, result: RunResult) -> None:
+def _persist(
+    facts: CompanyFacts, decisions: list[Decision], actor: Actor, result: RunResult, *, keep: bool
+) -> list[Decision]:
+    """Write the decisions not already made today; return those skipped for that reason."""
     company, today = facts.company, facts.today
-    existing = set(Action.objects.filter(company=company, date=today).values_list("customer_id", "family"))
+    if not decisions:
+        return []
+    low = min(d.customer_id for d in decisions)
+    high = max(d.customer_id for d in decisions)
+    existing = set(
+        Action.objects.filter(company=company, date=today, customer_id__gte=low, customer_id__lte=high).values_list(
+            "customer_id", "family"
+        )
+    )
     fresh = [d for d in decisions if (d.customer_id, d.family.value) not in existing]
-    result.skipped_decisions = [d for d in decisions if (d.customer_id, d.family.value) in existing]
-    result.already_done = len(result.skipped_decisions)
+    skipped = [d for d in decisions if (d.customer_id, d.family.value) in existing]
+    result.already_done += len(skipped)
     actions = []
     for decision in fresh:
         customer = facts.customer_models[decision.customer_id]
@@ -224,10 +238,48 @@ def _persist(facts: CompanyFacts, decisions: list[Decision], actor: Actor, resul
         through = Action.promises.through
         through.objects.bulk_create([through(action_id=a, promise_id=p) for a, p in promise_links])
         Promise.objects.filter(pk__in={p for _a, p in promise_links}).update(followed_up_on=today)
-    result.created = actions
+    result.created_count += len(actions)
+    if keep:
+        result.created.extend(actions)
+    return skipped
 
 
-def collection_run(*, company: Company, today: dt.date, actor: Actor, dry_run: bool = False) -> RunResult:
+def _decide_batch(facts: CompanyFacts, *, actor: Actor, result: RunResult, keep: bool) -> None:
+    """Decide for a batch of customers, persist the actions and the next review dates."""
+    today = facts.today
+    tomorrow = today + dt.timedelta(days=1)
+    reviews: dict[int, dt.date] = dict.fromkeys(facts.closed_invoice_ids, REVIEW_NEVER)
+    decisions: list[Decision] = []
+    for customer in facts.customers:
+        result.customer_codes[customer.id] = customer.code
+        scenario = facts.scenario_of[customer.id]
+        outcome = decide(customer=customer, scenario=scenario, calendar=facts.calendar, today=today)
+        decisions.extend(outcome.decisions)
+        if keep and (outcome.decisions or outcome.notes):
+            result.outcomes.append(outcome)
+        given: dict[int, set[int]] = defaultdict(set)
+        for decision in outcome.decisions:
+            for item_id, step_id in decision.item_steps:
+                given[item_id].add(step_id)
+        for item in customer.items:
+            reviews[item.id] = (
+                tomorrow
+                if outcome.deferred
+                else next_review(
+                    customer=customer, item=item, scenario=scenario, calendar=facts.calendar, today=today,
+                    given_today=frozenset(given.get(item.id, ())),
+                )
+            )  # fmt: skip
+    skipped = _persist(facts, decisions, actor, result, keep=keep)
+    for decision in skipped:  # a same-family action exists today: try again tomorrow
+        reviews.update(dict.fromkeys(decision.item_ids, tomorrow))
+    _write_reviews(reviews)
+
+
+def collection_run(
+    *, company: Company, today: dt.date, actor: Actor, dry_run: bool = False, keep_outcomes: bool = True
+) -> RunResult:
+    """The day's run for one company. `keep_outcomes=False` (the scheduled run) keeps counts only."""
     result = RunResult(company=company, date=today, dry_run=dry_run)
     started = timezone.now()
     settings, _ = CollectionSettings.objects.get_or_create(company=company)
@@ -241,37 +293,19 @@ def collection_run(*, company: Company, today: dt.date, actor: Actor, dry_run: b
             Invoice.objects.filter(company=company).update(review_on=REVIEW_NOW)
             settings.scenario_fingerprint = fingerprint
             settings.save(update_fields=["scenario_fingerprint"])
-        facts = load_candidate_facts(company=company, today=today)
-        result.customer_codes = {c.id: c.code for c in facts.customers}
         result.cancelled = _cancel_stale(company, today)
-        if not settings.paused and facts.calendar.is_business_day(today):
-            reviews: dict[int, dt.date] = dict.fromkeys(facts.closed_invoice_ids, REVIEW_NEVER)
-            tomorrow = today + dt.timedelta(days=1)
-            for customer in facts.customers:
-                scenario = facts.scenario_of[customer.id]
-                outcome = decide(customer=customer, scenario=scenario, calendar=facts.calendar, today=today)
-                if outcome.decisions or outcome.notes:
-                    result.outcomes.append(outcome)
-                given: dict[int, set[int]] = defaultdict(set)
-                for decision in outcome.decisions:
-                    for item_id, step_id in decision.item_steps:
-                        given[item_id].add(step_id)
-                for item in customer.items:
-                    reviews[item.id] = (
-                        tomorrow
-                        if outcome.deferred
-                        else next_review(
-                            customer=customer, item=item, scenario=scenario, calendar=facts.calendar, today=today,
-                            given_today=frozenset(given.get(item.id, ())),
-                        )
-                    )  # fmt: skip
-            _persist(facts, result.decisions, actor, result)
-            for decision in result.skipped_decisions:  # a same-family action exists today: try again tomorrow
-                reviews.update(dict.fromkeys(decision.item_ids, tomorrow))
-            _write_reviews(reviews)
+        calendar = BusinessCalendar(company.country)
+        customers_seen = 0
+        if not settings.paused and calendar.is_business_day(today):
+            ids = candidate_customer_ids(company=company, today=today)
+            for start in range(0, len(ids), CUSTOMERS_PER_BATCH):
+                chunk = ids[start : start + CUSTOMERS_PER_BATCH]
+                facts = load_candidate_facts(company=company, today=today, customer_range=(chunk[0], chunk[-1]))
+                customers_seen += len(facts.customers)
+                _decide_batch(facts, actor=actor, result=result, keep=keep_outcomes)
         CollectionRun.objects.create(
             company=company, date=today, dry_run=dry_run, started_at=started, finished_at=timezone.now(),
-            customers=len(facts.customers), created=len(result.created), cancelled=len(result.cancelled),
+            customers=customers_seen, created=result.created_count, cancelled=len(result.cancelled),
             promises_kept=result.promises_kept, promises_broken=result.promises_broken, actor_label=actor.label,
         )  # fmt: skip
         if dry_run:

@@ -109,3 +109,16 @@ def test_customers_without_a_scenario_are_left_alone(company, actor):
     InvoiceFactory(customer=customer, issue_date=D(2026, 1, 1), due_date=D(2026, 3, 2))
     assert not Scenario.objects.exists()
     assert run(company, actor, D(2026, 3, 23)).created == []
+
+
+def test_the_run_goes_through_customers_batch_by_batch(company, actor, setup, monkeypatch):
+    import relance.collection.services.run as run_module
+
+    monkeypatch.setattr(run_module, "CUSTOMERS_PER_BATCH", 2)
+    customers = [setup, *(CustomerFactory(company=company, code=f"B{i}") for i in range(4))]
+    for customer in customers:
+        InvoiceFactory(customer=customer, issue_date=D(2026, 1, 1), due_date=D(2026, 3, 2))
+    result = run(company, actor, D(2026, 3, 23))
+    assert sorted(a.customer.code for a in result.created) == sorted(c.code for c in customers)
+    assert CollectionRun.objects.get().customers == 5
+    assert run(company, actor, D(2026, 3, 23)).created_count == 0

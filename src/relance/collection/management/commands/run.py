@@ -27,8 +27,9 @@ class Command(BaseCommand):
         for company in companies:
             today = options["date"] or company_today(company)
             result = collection_run(
-                company=company, today=today, actor=Actor.system("relance run"), dry_run=bool(options["dry_run"])
-            )  # type: ignore[arg-type]
+                company=company, today=today, actor=Actor.system("relance run"),  # type: ignore[arg-type]
+                dry_run=bool(options["dry_run"]), keep_outcomes=not options["quiet"],
+            )  # fmt: skip
             label = "dry run" if result.dry_run else "run"
             self.stdout.write(f"{company.name}: {label} of {today}")
             if not options["quiet"]:
@@ -42,7 +43,7 @@ class Command(BaseCommand):
                 for action, reason in result.cancelled:
                     self.stdout.write(f"  cancelled: {action.customer.code} {action.channel} ({reason})")
             self.stdout.write(
-                f"  decisions: {len(result.decisions)}  created: {len(result.created)}  "
+                f"  created: {result.created_count}  "
                 f"already done today: {result.already_done}  cancelled: {len(result.cancelled)}  "
                 f"promises kept: {result.promises_kept}  broken: {result.promises_broken}"
             )

@@ -109,7 +109,7 @@ class Command(BaseCommand):
         created = 0
         for company in Company.objects.order_by("pk"):
             scenarios_install_standard(company=company, actor=actor)
-            created += len(collection_run(company=company, today=today, actor=actor).created)
+            created += collection_run(company=company, today=today, actor=actor, keep_outcomes=False).created_count
         return created
 
     def _check_database(self) -> None:
