@@ -88,7 +88,11 @@ def database_from_url(url: str) -> dict[str, object]:
         config["OPTIONS"] = {
             # WAL lets the web server read while the daily run or an import writes;
             # IMMEDIATE avoids "database is locked" upgrades in the middle of a transaction.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            # A 64 MB page cache (the default is 2 MB) keeps the indexes of a million invoices in memory.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+            ),
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }

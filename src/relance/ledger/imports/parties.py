@@ -69,29 +69,43 @@ class CustomerImporter:
         existing = {
             c.code: c for c in Customer.objects.filter(company=ctx.company, code__in=[v["code"] for _r, v in valid])
         }
+        new_customers: list[tuple[Customer, list[str] | None]] = []
         for _row, values in valid:
             customer = existing.get(values["code"])
-            created = customer is None
             if customer is None:
+                # New customers are written together at the end of the batch (one INSERT for all).
                 customer = Customer(company=ctx.company, code=values["code"], language=ctx.company.language)
+                for name in (*CUSTOMER_FIELDS, "collector"):
+                    if name in values:
+                        setattr(customer, name, values[name])
+                new_customers.append((customer, values.get("tags")))
+                continue
             changed = False
             for name in (*CUSTOMER_FIELDS, "collector"):
                 if name in values and getattr(customer, name) != values[name]:
                     setattr(customer, name, values[name])
                     changed = True
-            if changed or created:
+            if changed:
                 customer.save()
             if "tags" in values:
                 wanted = [self._tag(name) for name in values["tags"]]
-                if created or {t.pk for t in customer.tags.all()} != {t.pk for t in wanted}:
+                if {t.pk for t in customer.tags.all()} != {t.pk for t in wanted}:
                     customer.tags.set(wanted)
                     changed = True
-            if created:
-                ctx.counters.created += 1
-            elif changed:
+            if changed:
                 ctx.counters.updated += 1
             else:
                 ctx.counters.unchanged += 1
+        if new_customers:
+            Customer.objects.bulk_create([customer for customer, _tags in new_customers], batch_size=1000)
+            through = Customer.tags.through
+            links = [
+                through(customer_id=customer.pk, tag_id=self._tag(name).pk)
+                for customer, tags in new_customers
+                for name in dict.fromkeys(tags or ())
+            ]
+            through.objects.bulk_create(links, batch_size=2000)
+            ctx.counters.created += len(new_customers)
 
     def note_bad_row(self, row: int, values: dict[str, Any]) -> None:
         if values.get("code"):
