@@ -90,6 +90,7 @@ class Phase:
 def worker(args: argparse.Namespace) -> int:
     """Set Django up, import the file once, print the result as one JSON line."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    os.environ.setdefault("RELANCE_DEBUG", "0")  # as in production: no query log
     import django
 
     django.setup()
@@ -329,7 +330,7 @@ def bench(args: argparse.Namespace, customers: int) -> int:
             if url is None:
                 return 3
             engine = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-            env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": SETTINGS}
+            env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": SETTINGS, "RELANCE_DEBUG": "0"}
             env.pop("PYTHONSTARTUP", None)
             run(relance("manage", "migrate", "-v0"), env, work / "migrate.log")
             output, _s, _m = run(relance("createcompany", "Benchmark SA"), env, work / "createcompany.log")

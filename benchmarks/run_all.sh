@@ -41,6 +41,9 @@ run() {
 
 run "import (SQLite)" "$python" "$here/bench_import.py" --rows "$rows"
 run "import (PostgreSQL)" "$python" "$here/bench_import.py" --rows "$rows" --database-url "$pg_url" --skip-unreachable
+run "decide (1M invoices)" "$python" "$here/bench_decide.py" --invoices "$rows"
+run "decide (peer data)" "$python" "$here/bench_decide.py" --peer
+run "statement PDF" "$python" "$here/bench_statement_pdf.py"
 
 echo
 echo "=== summary"

@@ -134,6 +134,13 @@ def _non_empty(rows: Iterator[tuple[int, list[object]]]) -> Iterator[tuple[int, 
             yield number, cells
 
 
+def _non_empty_text(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[object]]]:
+    """`_non_empty` for CSV rows, whose cells are all text: one join instead of a test per cell."""
+    for number, cells in rows:
+        if "".join(cells).strip():
+            yield number, cells  # type: ignore[misc]
+
+
 def _open_csv(path: Path, *, encoding: str | None, delimiter: str | None) -> Table:
     encoding = encoding or detect_encoding(path)
     try:
@@ -158,7 +165,7 @@ def _open_csv(path: Path, *, encoding: str | None, delimiter: str | None) -> Tab
 
     rows = numbered()
     headers, rows = _split_header(rows, path)
-    data = _non_empty(rows)
+    data = _non_empty_text(rows)  # type: ignore[arg-type]
     sample = list(itertools.islice(data, SAMPLE_ROWS))
     return Table(headers, sample, data, path.stat().st_size, encoding, delimiter, counter)
 

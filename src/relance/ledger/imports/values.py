@@ -206,6 +206,8 @@ def parse_int(value: object) -> int:
 
 def cell_text(value: object) -> str:
     """Text of a cell; Excel integers typed as floats (1234.0) come back as `1234`."""
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

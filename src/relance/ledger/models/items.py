@@ -70,7 +70,6 @@ class Invoice(models.Model):
         ]
         indexes = [
             models.Index(fields=["company", "review_on"]),
-            models.Index(fields=["company", "due_date"]),
             models.Index(fields=["customer", "due_date"]),
         ]
 
