@@ -162,14 +162,17 @@ def main() -> int:
     BusinessCalendar("FR").is_business_day(TODAY)  # load the holiday tables once, outside the timings
     base, _ = timed("bare SQL aggregate (best of 3)", aggregate, repeat=3)
     print("first run ever: every open invoice is reviewed")
-    cold_seconds, cold_decisions = timed("decide, whole accounts", lambda: decide_all(full=True))
+    if args.peer:  # whole accounts in memory: fine for the peer's 5,000 invoices, not for a million
+        cold_seconds, cold_decisions = timed("decide, whole accounts", lambda: decide_all(full=True))
+    else:
+        cold_seconds, cold_decisions = float("nan"), 0
 
     def run(day: dt.date):  # type: ignore[no-untyped-def]
-        return collection_run(company=company, today=day, actor=Actor.system("bench"))
+        return collection_run(company=company, today=day, actor=Actor.system("bench"), keep_outcomes=False)
 
     first_seconds, first = timed("full run (actions written)", lambda: run(TODAY))
     again_seconds, again = timed("second run the same day", lambda: run(TODAY))
-    print(f"  decisions: {cold_decisions:,}; actions written: {len(first.created):,}; second run: {len(again.created)}")
+    print(f"  actions written: {first.created_count:,}; second run: {again.created_count}")
     day2 = TODAY + dt.timedelta(days=1)
     print(f"a normal day ({day2}): only invoices whose review date has come")
     if args.profile:
@@ -187,16 +190,18 @@ def main() -> int:
     run2_seconds, run2 = timed("full run (actions written)", lambda: run(day2))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ratio = decide_seconds / base
-    print(f"  decisions: {decisions:,}; actions written: {len(run2.created):,}")
+    print(f"  decisions: {decisions:,}; actions written: {run2.created_count:,}")
     print(f"  peak RSS: {peak:.0f} MB (target < 300 MB)")
     print(f"  ratio decide / aggregate: {ratio:.2f} (target <= 3.00): {'PASS' if ratio <= 3 else 'FAIL'}")
-    print(f"  first-run ratio (every invoice reviewed): {cold_seconds / base:.1f}")
+    if args.peer:
+        print(f"  first-run ratio (every invoice reviewed): {cold_seconds / base:.1f}")
     if args.peer:
         print(
             f"  peer (OCA credit control) decide: {PEER_DECIDE_SECONDS} s -> Relance {cold_seconds:.3f} s on its "
             f"first run ({PEER_DECIDE_SECONDS / cold_seconds:.0f}x faster), {decide_seconds:.3f} s on a normal day"
         )
-    assert len(again.created) == 0, "the second run must create nothing"
+    assert again.created_count == 0, "the second run must create nothing"
+    del cold_decisions
     del first_seconds, again_seconds, run2_seconds
     return 0 if ratio <= 3 and peak < 300 else 1
 
