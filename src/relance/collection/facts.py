@@ -16,9 +16,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
-from django.db.models import Max
 
 from relance.collection.domain.calendar import BusinessCalendar
 from relance.collection.domain.model import (
@@ -32,9 +32,7 @@ from relance.collection.domain.model import (
     Trigger,
 )
 from relance.collection.models import (
-    ActionItem,
     ActionStatus,
-    CustomerScenario,
     Dispute,
     DisputeStatus,
     Promise,
@@ -43,12 +41,23 @@ from relance.collection.models import (
     ScenarioRule,
     Step,
 )
-from relance.collection.models.actions import Action
-from relance.ledger.models import Company, Customer
+from relance.ledger.models import Company
 from relance.ledger.selectors import open_items
 
 CONTACT_CHANNELS = (Channel.EMAIL, Channel.CALL, Channel.LETTER)
 CHUNK = 900  # ids per IN (...) list, under every database's parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    """What the run needs of a customer (read without building model instances)."""
+
+    id: int
+    code: str
+    country: str
+    status: str
+    paused_until: dt.date | None
+    collector_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +101,7 @@ class CompanyFacts:
     scenario_of: dict[int, ScenarioRules]  # customer id -> rules
     scenarios: dict[int, ScenarioRules]  # scenario id -> rules
     steps: dict[int, Step]
-    customer_models: dict[int, Customer]
+    customer_models: dict[int, CustomerRow]
     closed_invoice_ids: list[int] = field(default_factory=list)  # reviewed and found paid
 
 
@@ -105,13 +114,25 @@ def _date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
+def _select_in(sql: str, ids: Sequence[int], *, prefix: Sequence[object] = ()) -> Iterable[tuple]:
+    """Run `sql` (with an `IN ({ids})` slot) over `ids` in chunks; plain cursor, no ORM."""
+    for chunk in _chunks(ids):
+        with connection.cursor() as cursor:
+            params: list[Any] = [*prefix, *chunk]
+            cursor.execute(sql.format(ids=",".join(["%s"] * len(chunk))), params)
+            yield from cursor.fetchall()
+
+
 def _scenario_assignment(
-    company: Company, customers: dict[int, Customer], open_by_customer: dict[int, int], tags_of: dict[int, set[int]]
+    company: Company, customers: dict[int, CustomerRow], open_by_customer: dict[int, int], tags_of: dict[int, set[int]]
 ) -> dict[int, int | None]:
     """customer id -> scenario id: explicit assignment, else first matching rule, else the default."""
-    explicit: dict[int, int] = {}
-    for ids in _chunks(list(customers)):
-        explicit.update(CustomerScenario.objects.filter(customer_id__in=ids).values_list("customer_id", "scenario_id"))
+    explicit: dict[int, int] = dict(
+        _select_in(
+            "SELECT customer_id, scenario_id FROM collection_customerscenario WHERE customer_id IN ({ids})",
+            sorted(customers),
+        )
+    )
     rules = list(ScenarioRule.objects.filter(company=company).order_by("priority", "id"))
     default = Scenario.objects.filter(company=company, is_default=True).values_list("pk", flat=True).first()
     result: dict[int, int | None] = {}
@@ -254,30 +275,41 @@ def _build(
             broken[promise.customer_id].append(BrokenPromise(promise.pk, promise.promised_date, ids))
 
     done: dict[int, set[int]] = defaultdict(set)
-    for chunk in _chunks(invoice_ids):
-        for invoice_id, step_id in ActionItem.objects.filter(invoice_id__in=chunk, active=True).values_list(
-            "invoice_id", "step_id"
-        ):
-            done[invoice_id].add(step_id)
+    for invoice_id, step_id in _select_in(
+        "SELECT invoice_id, step_id FROM collection_actionitem WHERE active = %s AND invoice_id IN ({ids})",
+        invoice_ids,
+        prefix=[True],
+    ):
+        done[invoice_id].add(step_id)
 
     wanted = sorted(set(items_by_customer) | set(broken))
-    customers: dict[int, Customer] = {}
-    last_contact: dict[int, dt.date] = {}
+    customers: dict[int, CustomerRow] = {
+        row[0]: CustomerRow(row[0], row[1], row[2], row[3], _date(row[4]) if row[4] else None, row[5])
+        for row in _select_in(
+            "SELECT id, code, country, status, paused_until, collector_id FROM ledger_customer "
+            "WHERE company_id = %s AND id IN ({ids})",
+            wanted,
+            prefix=[company.pk],
+        )
+    }
+    last_contact: dict[int, dt.date] = {
+        customer_id: _date(last)
+        for customer_id, last in _select_in(
+            "SELECT customer_id, MAX(date) FROM collection_action WHERE status = %s AND channel IN (%s, %s, %s) "
+            "AND customer_id IN ({ids}) GROUP BY customer_id",
+            wanted,
+            prefix=[ActionStatus.DONE, *CONTACT_CHANNELS],
+        )
+    }
     tags_of: dict[int, set[int]] = defaultdict(set)
     tag_names: dict[int, set[str]] = defaultdict(set)
-    for chunk in _chunks(wanted):
-        customers.update((c.pk, c) for c in Customer.objects.filter(company=company, pk__in=chunk))
-        last_contact.update(
-            Action.objects.filter(customer_id__in=chunk, status=ActionStatus.DONE, channel__in=CONTACT_CHANNELS)
-            .values_list("customer_id")
-            .annotate(last=Max("date"))
-            .values_list("customer_id", "last")
-        )
-        for customer_id, tag_id, tag_name in Customer.tags.through.objects.filter(customer_id__in=chunk).values_list(
-            "customer_id", "tag_id", "tag__name"
-        ):
-            tags_of[customer_id].add(tag_id)
-            tag_names[customer_id].add(tag_name)
+    for customer_id, tag_id, tag_name in _select_in(
+        "SELECT ct.customer_id, ct.tag_id, t.name FROM ledger_customer_tags ct JOIN ledger_tag t ON t.id = ct.tag_id "
+        "WHERE ct.customer_id IN ({ids})",
+        wanted,
+    ):
+        tags_of[customer_id].add(tag_id)
+        tag_names[customer_id].add(tag_name)
     if totals is not None:
         open_by_customer = {cid: sum(t[0].values()) for cid, t in totals.items()}
     else:
