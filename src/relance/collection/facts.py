@@ -205,8 +205,8 @@ def _candidate_rows(company: Company, today: dt.date, first: int, last: int) -> 
                                          WHERE a.invoice_id = i.id AND a.date <= %s), 0)
               FROM ledger_invoice i
              WHERE i.company_id = %s AND i.review_on <= %s AND i.kind IN ('invoice', 'debit_note')
-               AND i.issue_date <= %s AND i.customer_id BETWEEN %s AND %s
-            """,
+               AND i.issue_date <= %s AND +i.customer_id BETWEEN %s AND %s
+            """,  # the unary + keeps SQLite on the (company, review_on) index: few rows are due for review
             [today_db, company.pk, today_db, today_db, first, last],
         )
         return [
@@ -235,14 +235,36 @@ def load_candidate_facts(
     candidates = _candidate_rows(company, today, first, last)
     closed = [row.id for row in candidates if row.open_minor <= 0]
     rows = [row for row in candidates if row.open_minor > 0]
-    needs_totals = (
-        Step.objects.filter(scenario__company=company).exclude(min_overdue_minor=0, min_open_minor=0).exists()
-    )
-    customer_ids = sorted({row.customer_id for row in rows})
-    totals = _account_totals(customer_ids, today) if needs_totals else {}
-    facts = _build(company=company, today=today, rows=rows, totals=totals if needs_totals else None)
+    windows = _condition_windows(company)
+    calendar = BusinessCalendar(company.country)
+
+    def may_need_totals(row: ItemRow) -> bool:
+        for offset, following in windows:
+            if row.due_date + dt.timedelta(days=offset) > today:
+                continue  # the conditioned step is not due yet
+            if following is None or calendar.next_business_day(row.due_date + dt.timedelta(days=following)) > today:
+                return True  # ...and the step after it is not due: it may be the latest due step
+        return False
+
+    needing = sorted({row.customer_id for row in rows if may_need_totals(row)})
+    totals = _account_totals(needing, today) if needing else {}
+    facts = _build(company=company, today=today, rows=rows, totals=totals, totals_for=set(needing))
     facts.closed_invoice_ids = closed
     return facts
+
+
+def _condition_windows(company: Company) -> list[tuple[int, int | None]]:
+    """(offset, next step's offset) of every step with an amount or tag condition: an item whose
+    conditioned step is due and whose next step is not may have it as its latest due step, and
+    only then are its customer's account totals needed."""
+    windows: list[tuple[int, int | None]] = []
+    for scenario in Scenario.objects.filter(company=company).prefetch_related("steps__tags"):
+        due_steps = sorted((s for s in scenario.steps.all() if s.trigger == Trigger.DUE), key=lambda s: s.offset_days)
+        for index, step in enumerate(due_steps):
+            if step.min_overdue_minor or step.min_open_minor or step.tags.all():
+                following = due_steps[index + 1].offset_days if index + 1 < len(due_steps) else None
+                windows.append((step.offset_days, following))
+    return windows
 
 
 def _build(
@@ -251,7 +273,10 @@ def _build(
     today: dt.date,
     rows: list[ItemRow],
     totals: dict[int, tuple[dict[str, int], dict[str, int]]] | None,
+    totals_for: set[int] | None = None,
 ) -> CompanyFacts:
+    """`totals` None: the rows are whole accounts. Otherwise `totals_for` lists the customers
+    whose account totals were loaded; the others' amount conditions cannot be evaluated."""
     items_by_customer: dict[int, list[ItemRow]] = defaultdict(list)
     for row in rows:
         items_by_customer[row.customer_id].append(row)
@@ -311,7 +336,9 @@ def _build(
         tags_of[customer_id].add(tag_id)
         tag_names[customer_id].add(tag_name)
     if totals is not None:
-        open_by_customer = {cid: sum(t[0].values()) for cid, t in totals.items()}
+        # Rules by minimum open amount need the totals: fall back to the items read (a lower bound).
+        open_by_customer = {cid: sum(r.open_minor for r in items) for cid, items in items_by_customer.items()}
+        open_by_customer.update({cid: sum(t[0].values()) for cid, t in totals.items()})
     else:
         open_by_customer = {cid: sum(r.open_minor for r in items) for cid, items in items_by_customer.items()}
     assignment = _scenario_assignment(company, customers, open_by_customer, tags_of)
@@ -340,6 +367,7 @@ def _build(
             for r in items_by_customer.get(customer_id, [])
         )
         account = totals.get(customer_id, ({}, {})) if totals is not None else None
+        known = totals is None or (totals_for is not None and customer_id in totals_for)
         facts.append(
             CustomerFacts(
                 id=customer_id,
@@ -352,6 +380,7 @@ def _build(
                 broken_promises=tuple(broken.get(customer_id, ())),
                 open_by_currency=account[0] if account is not None else None,
                 overdue_by_currency=account[1] if account is not None else None,
+                totals_known=known,
             )
         )
     return CompanyFacts(

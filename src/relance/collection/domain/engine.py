@@ -65,6 +65,8 @@ class _Account:
 
 
 def _ineligible(step: StepRule, customer: CustomerFacts, account: _Account, currency: str) -> str | None:
+    if (step.min_overdue_minor or step.min_open_minor) and not customer.totals_known:
+        raise RuntimeError(f"account totals of customer {customer.code} are needed for step {step.label}")
     if step.tags and not (step.tags & customer.tags):
         return f"step {step.label} is for customers tagged {', '.join(sorted(step.tags))}"
     if step.min_overdue_minor and account.overdue[currency] < step.min_overdue_minor:

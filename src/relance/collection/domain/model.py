@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 
 class Channel(StrEnum):
@@ -60,20 +61,20 @@ class StepRule:
         return f"D{self.offset_days:+d}" if self.trigger == Trigger.DUE else "broken promise"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ScenarioRules:
     id: int
     name: str
     steps: tuple[StepRule, ...]
 
-    @property
+    @cached_property  # asked for every item of every customer: sorted once
     def due_steps(self) -> tuple[StepRule, ...]:
         """Steps placed on due dates, from the earliest to the most advanced."""
         return tuple(
             sorted((s for s in self.steps if s.trigger == Trigger.DUE), key=lambda s: (s.offset_days, s.order))
         )
 
-    @property
+    @cached_property
     def broken_promise_step(self) -> StepRule | None:
         return next((s for s in self.steps if s.trigger == Trigger.BROKEN_PROMISE), None)
 
@@ -111,6 +112,7 @@ class CustomerFacts:
     # (the daily run's fast path); None: computed from `items`.
     open_by_currency: dict[str, int] | None = None
     overdue_by_currency: dict[str, int] | None = None
+    totals_known: bool = True  # False: the account totals were not loaded (no amount condition due)
 
 
 @dataclass(frozen=True, slots=True)
