@@ -33,6 +33,6 @@ class Command(BaseCommand):
         for scenario in Scenario.objects.filter(company=company).prefetch_related("steps"):
             flags = [f for f, on in (("default", scenario.is_default), ("built in", scenario.is_builtin)) if on]
             self.stdout.write(f"{scenario.name}" + (f" ({', '.join(flags)})" if flags else ""))
-            for step in scenario.steps.all():
+            for step in sorted(scenario.steps.all(), key=lambda s: (s.trigger != "due", s.offset_days)):
                 when = "when a promise is broken" if step.trigger == "broken_promise" else f"D{step.offset_days:+d}"
                 self.stdout.write(f"  {when:25} {step.channel:6} {step.mode:8} {step.name} [{step.template_code}]")
