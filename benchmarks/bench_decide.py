@@ -138,6 +138,7 @@ def main() -> int:
     company_id = build(invoices, customers, args.seed, due_from, due_to)
     print(f"  data built in {time.perf_counter() - start:.1f} s ({(folder / 'bench.sqlite3').stat().st_size >> 20} MB)")
     company = Company.objects.get(pk=company_id)
+    print(f"  peak RSS after the data build: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
     def aggregate():  # type: ignore[no-untyped-def]
         with connection.cursor() as cursor:
@@ -173,6 +174,7 @@ def main() -> int:
     first_seconds, first = timed("full run (actions written)", lambda: run(TODAY))
     again_seconds, again = timed("second run the same day", lambda: run(TODAY))
     print(f"  actions written: {first.created_count:,}; second run: {again.created_count}")
+    print(f"  peak RSS after the first run: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     day2 = TODAY + dt.timedelta(days=1)
     print(f"a normal day ({day2}): only invoices whose review date has come")
     if args.profile:
