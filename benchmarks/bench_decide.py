@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import random
 import resource
@@ -150,6 +151,8 @@ def main() -> int:
 
     def decide_all(today: dt.date = TODAY, full: bool = False):  # type: ignore[no-untyped-def]
         """What the run computes before writing: facts, decisions, next review dates."""
+        gc_was = gc.isenabled()
+        gc.disable()  # as the run does (relance.core.batch.no_cyclic_gc)
         facts = (load_company_facts if full else load_candidate_facts)(company=company, today=today)
         decisions = 0
         for customer in facts.customers:
@@ -158,6 +161,8 @@ def main() -> int:
             decisions += len(outcome.decisions)
             for item in customer.items:
                 next_review(customer=customer, item=item, scenario=scenario, calendar=facts.calendar, today=today)
+        if gc_was:
+            gc.enable()
         return decisions
 
     BusinessCalendar("FR").is_business_day(TODAY)  # load the holiday tables once, outside the timings

@@ -38,6 +38,7 @@ from relance.collection.models import (
 from relance.collection.models.actions import OPEN_STATUSES
 from relance.collection.services.statuses import blocked_reasons, promises_evaluate
 from relance.core.audit import Actor
+from relance.core.batch import no_cyclic_gc
 from relance.core.models import AuditEvent
 from relance.ledger.models import REVIEW_NEVER, REVIEW_NOW, Company, Invoice
 
@@ -57,6 +58,7 @@ class RunResult:
     promises_broken: int = 0
     customer_codes: dict[int, str] = field(default_factory=dict)
     created_count: int = 0
+    customers_seen: int = 0
 
     @property
     def decisions(self) -> list[Decision]:
@@ -276,6 +278,15 @@ def _decide_batch(facts: CompanyFacts, *, actor: Actor, result: RunResult, keep:
     _write_reviews(reviews)
 
 
+def _run_batches(company: Company, today: dt.date, *, actor: Actor, result: RunResult, keep: bool) -> None:
+    ids = candidate_customer_ids(company=company, today=today)
+    for start in range(0, len(ids), CUSTOMERS_PER_BATCH):
+        chunk = ids[start : start + CUSTOMERS_PER_BATCH]
+        facts = load_candidate_facts(company=company, today=today, customer_range=(chunk[0], chunk[-1]))
+        result.customers_seen += len(facts.customers)
+        _decide_batch(facts, actor=actor, result=result, keep=keep)
+
+
 def collection_run(
     *, company: Company, today: dt.date, actor: Actor, dry_run: bool = False, keep_outcomes: bool = True
 ) -> RunResult:
@@ -295,17 +306,12 @@ def collection_run(
             settings.save(update_fields=["scenario_fingerprint"])
         result.cancelled = _cancel_stale(company, today)
         calendar = BusinessCalendar(company.country)
-        customers_seen = 0
         if not settings.paused and calendar.is_business_day(today):
-            ids = candidate_customer_ids(company=company, today=today)
-            for start in range(0, len(ids), CUSTOMERS_PER_BATCH):
-                chunk = ids[start : start + CUSTOMERS_PER_BATCH]
-                facts = load_candidate_facts(company=company, today=today, customer_range=(chunk[0], chunk[-1]))
-                customers_seen += len(facts.customers)
-                _decide_batch(facts, actor=actor, result=result, keep=keep_outcomes)
+            with no_cyclic_gc():
+                _run_batches(company, today, actor=actor, result=result, keep=keep_outcomes)
         CollectionRun.objects.create(
             company=company, date=today, dry_run=dry_run, started_at=started, finished_at=timezone.now(),
-            customers=customers_seen, created=result.created_count, cancelled=len(result.cancelled),
+            customers=result.customers_seen, created=result.created_count, cancelled=len(result.cancelled),
             promises_kept=result.promises_kept, promises_broken=result.promises_broken, actor_label=actor.label,
         )  # fmt: skip
         if dry_run:

@@ -79,7 +79,7 @@ class InvoiceImporter:
         ctx, header = self.ctx, self.ctx.reader.header_of
         number = v["number"]
         ok = True
-        kind = v.get("kind", InvoiceKind.INVOICE)
+        kind = str(v.get("kind") or InvoiceKind.INVOICE)  # a plain str: a million enum keys would slow the GC
         key = (kind, number)
         if key in self.seen:
             ctx.error(row, header("number"), f"{number} appears twice in the file (first on row {self.seen[key]})")

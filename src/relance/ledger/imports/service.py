@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from relance.core.audit import Actor, record
+from relance.core.batch import no_cyclic_gc
 from relance.core.errors import RelanceError
 from relance.ledger.imports.cells import RowReader
 from relance.ledger.imports.common import Counters, ImportContext, Importer, RowError
@@ -117,7 +118,7 @@ def import_file(
     ctx = ImportContext(company=company, as_of=as_of, snapshot=mode == ImportMode.SNAPSHOT,
                         create_customers=create_customers, reader=reader)  # fmt: skip
     try:
-        with transaction.atomic():
+        with no_cyclic_gc(), transaction.atomic():
             importer = IMPORTERS[kind](ctx)
             rows = table.rows()
             while batch := list(itertools.islice(rows, BATCH_SIZE)):
