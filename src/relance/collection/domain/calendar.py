@@ -31,6 +31,7 @@ class BusinessCalendar:
             self._holidays = holidays.HolidayBase()
         self._working: dict[dt.date, bool] = {}
         self._next: dict[dt.date, dt.date] = {}
+        self._schedules: dict[tuple[dt.date, tuple[int, ...]], tuple[dt.date, ...]] = {}
 
     def is_business_day(self, day: dt.date) -> bool:
         working = self._working.get(day)
@@ -47,6 +48,16 @@ class BusinessCalendar:
             while not self.is_business_day(found):
                 found += ONE_DAY
             self._next[day] = found
+        return found
+
+    def schedule(self, due_date: dt.date, offsets: tuple[int, ...]) -> tuple[dt.date, ...]:
+        """The working day of each offset from a due date. Thousands of invoices share a due date,
+        so each (due date, steps) pair is computed once."""
+        key = (due_date, offsets)
+        found = self._schedules.get(key)
+        if found is None:
+            found = tuple(self.next_business_day(due_date + dt.timedelta(days=o)) for o in offsets)
+            self._schedules[key] = found
         return found
 
     def why_closed(self, day: dt.date) -> str:

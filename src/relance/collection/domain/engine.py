@@ -85,6 +85,7 @@ def _ineligible(step: StepRule, customer: CustomerFacts, account: _Account, curr
 def _latest_step(
     item: ItemFacts,
     steps: tuple[StepRule, ...],
+    offsets: tuple[int, ...],
     customer: CustomerFacts,
     account: _Account,
     calendar: BusinessCalendar,
@@ -92,7 +93,7 @@ def _latest_step(
     notes: list[str],
 ) -> StepRule | None:
     """The step this item should get today, or None."""
-    due = [s for s in steps if calendar.next_business_day(item.due_date + dt.timedelta(days=s.offset_days)) <= today]
+    due = [s for s, day in zip(steps, calendar.schedule(item.due_date, offsets), strict=True) if day <= today]
     for step in reversed(due):
         if step.id in item.done_step_ids:
             return None  # this step (the latest eligible one) was already done
@@ -141,7 +142,7 @@ def decide(
         if item.promised_until is not None and today <= item.promised_until:
             notes.append(f"{item.number} skipped: payment promised, waiting until {item.promised_until.isoformat()}")
             continue
-        step = _latest_step(item, steps, customer, account, calendar, today, notes)
+        step = _latest_step(item, steps, scenario.due_offsets, customer, account, calendar, today, notes)
         if step is not None:
             by_family[step.family].append((item, step))
 
@@ -231,8 +232,7 @@ def next_review(
     if item.promised_until is not None and today <= item.promised_until:
         return item.promised_until + dt.timedelta(days=1)
     latest_due = None
-    for step in scenario.due_steps:
-        day = calendar.next_business_day(item.due_date + dt.timedelta(days=step.offset_days))
+    for step, day in zip(scenario.due_steps, calendar.schedule(item.due_date, scenario.due_offsets), strict=True):
         if day > today:
             if latest_due is not None and latest_due.id not in item.done_step_ids | given_today:
                 return today + dt.timedelta(days=1)  # a due step is still pending (waiting for its family)

@@ -75,6 +75,10 @@ class ScenarioRules:
         )
 
     @cached_property
+    def due_offsets(self) -> tuple[int, ...]:
+        return tuple(step.offset_days for step in self.due_steps)
+
+    @cached_property
     def broken_promise_step(self) -> StepRule | None:
         return next((s for s in self.steps if s.trigger == Trigger.BROKEN_PROMISE), None)
 
