@@ -42,26 +42,48 @@ from relance.collection.domain.model import (
 )
 from relance.core.money import Money, currency_exponent
 
+FAMILY_ORDER = {family: index for index, family in enumerate(Family)}
+
 
 def _money(minor: int, currency: str) -> str:
     return f"{Money(minor, currency).amount} {currency}"
 
 
 class _Account:
-    """Overdue and open totals per currency, for the amount conditions of steps."""
+    """Overdue and open totals per currency, for the amount conditions of steps (computed only
+    when a step with such a condition is met: most customers never need them)."""
 
     def __init__(self, customer: CustomerFacts, today: dt.date) -> None:
-        self.overdue: dict[str, int] = defaultdict(int)
-        self.open: dict[str, int] = defaultdict(int)
+        self._customer = customer
+        self._today = today
+        self._ready = False
+        self._overdue: dict[str, int] = defaultdict(int)
+        self._open: dict[str, int] = defaultdict(int)
+
+    @property
+    def overdue(self) -> dict[str, int]:
+        self._compute()
+        return self._overdue
+
+    @property
+    def open(self) -> dict[str, int]:
+        self._compute()
+        return self._open
+
+    def _compute(self) -> None:
+        if self._ready:
+            return
+        self._ready = True
+        customer, today = self._customer, self._today
         if customer.open_by_currency is not None:
-            self.open.update(customer.open_by_currency)
-            self.overdue.update(customer.overdue_by_currency or {})
+            self._open.update(customer.open_by_currency)
+            self._overdue.update(customer.overdue_by_currency or {})
             return
         for item in customer.items:
             if item.open_minor > 0:
-                self.open[item.currency] += item.open_minor
+                self._open[item.currency] += item.open_minor
                 if item.due_date < today:
-                    self.overdue[item.currency] += item.open_minor
+                    self._overdue[item.currency] += item.open_minor
 
 
 def _ineligible(step: StepRule, customer: CustomerFacts, account: _Account, currency: str) -> str | None:
@@ -201,7 +223,8 @@ def decide(
                 promise_ids=promise_ids,
             )
         )
-    outcome.decisions.sort(key=lambda d: list(Family).index(d.family))
+    if len(outcome.decisions) > 1:
+        outcome.decisions.sort(key=lambda d: FAMILY_ORDER[d.family])
     return outcome
 
 
