@@ -114,8 +114,21 @@ def _date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-def _select_in(sql: str, ids: Sequence[int], *, prefix: Sequence[object] = ()) -> Iterable[tuple]:
-    """Run `sql` (with an `IN ({ids})` slot) over `ids` in chunks; plain cursor, no ORM."""
+def _select_in(
+    sql: str, ids: Sequence[int], *, prefix: Sequence[object] = (), id_range: tuple[int, int] | None = None
+) -> Iterable[tuple]:
+    """Run `sql` (with an `IN ({ids})` slot) over `ids` in chunks; plain cursor, no ORM.
+
+    With `id_range` the slot becomes one `BETWEEN` over the range instead (one query for a batch
+    of the daily run, whose ids are a contiguous slice); rows for ids outside `ids` are dropped
+    by the caller when it matters."""
+    if id_range is not None:
+        ranged = sql.replace("IN ({ids})", "BETWEEN %s AND %s")
+        with connection.cursor() as cursor:
+            range_params: list[Any] = [*prefix, *id_range]
+            cursor.execute(ranged, range_params)
+            yield from cursor.fetchall()
+        return
     for chunk in _chunks(ids):
         with connection.cursor() as cursor:
             params: list[Any] = [*prefix, *chunk]
@@ -248,7 +261,9 @@ def load_candidate_facts(
 
     needing = sorted({row.customer_id for row in rows if may_need_totals(row)})
     totals = _account_totals(needing, today) if needing else {}
-    facts = _build(company=company, today=today, rows=rows, totals=totals, totals_for=set(needing))
+    facts = _build(
+        company=company, today=today, rows=rows, totals=totals, totals_for=set(needing), customer_range=customer_range
+    )
     facts.closed_invoice_ids = closed
     return facts
 
@@ -274,6 +289,7 @@ def _build(
     rows: list[ItemRow],
     totals: dict[int, tuple[dict[str, int], dict[str, int]]] | None,
     totals_for: set[int] | None = None,
+    customer_range: tuple[int, int] | None = None,
 ) -> CompanyFacts:
     """`totals` None: the rows are whole accounts. Otherwise `totals_for` lists the customers
     whose account totals were loaded; the others' amount conditions cannot be evaluated."""
@@ -300,16 +316,30 @@ def _build(
             broken[promise.customer_id].append(BrokenPromise(promise.pk, promise.promised_date, ids))
 
     done: dict[int, set[int]] = defaultdict(set)
-    for invoice_id, step_id in _select_in(
-        "SELECT invoice_id, step_id FROM collection_actionitem WHERE active = %s AND invoice_id IN ({ids})",
-        invoice_ids,
-        prefix=[True],
-    ):
+    if customer_range is not None:
+        today_db = connection.ops.adapt_datefield_value(today)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT ai.invoice_id, ai.step_id FROM collection_actionitem ai "
+                "JOIN ledger_invoice i ON i.id = ai.invoice_id "
+                "WHERE ai.active = %s AND i.company_id = %s AND i.review_on <= %s "
+                "AND +i.customer_id BETWEEN %s AND %s",
+                [True, company.pk, today_db, *customer_range],
+            )
+            done_rows: Iterable[tuple] = cursor.fetchall()
+    else:
+        done_rows = _select_in(
+            "SELECT invoice_id, step_id FROM collection_actionitem WHERE active = %s AND invoice_id IN ({ids})",
+            invoice_ids,
+            prefix=[True],
+        )
+    for invoice_id, step_id in done_rows:
         done[invoice_id].add(step_id)
 
     # Only customers with open items read here: a broken promise matters for its unpaid invoices,
     # which are due for review (and so read) in their own customer's batch.
     wanted = sorted(items_by_customer)
+    wanted_set = set(wanted)
     customers: dict[int, CustomerRow] = {
         row[0]: CustomerRow(row[0], row[1], row[2], row[3], _date(row[4]) if row[4] else None, row[5])
         for row in _select_in(
@@ -317,7 +347,9 @@ def _build(
             "WHERE company_id = %s AND id IN ({ids})",
             wanted,
             prefix=[company.pk],
+            id_range=customer_range,
         )
+        if row[0] in wanted_set
     }
     last_contact: dict[int, dt.date] = {
         customer_id: _date(last)
@@ -326,6 +358,7 @@ def _build(
             "AND customer_id IN ({ids}) GROUP BY customer_id",
             wanted,
             prefix=[ActionStatus.DONE, *CONTACT_CHANNELS],
+            id_range=customer_range,
         )
     }
     tags_of: dict[int, set[int]] = defaultdict(set)
@@ -334,6 +367,7 @@ def _build(
         "SELECT ct.customer_id, ct.tag_id, t.name FROM ledger_customer_tags ct JOIN ledger_tag t ON t.id = ct.tag_id "
         "WHERE ct.customer_id IN ({ids})",
         wanted,
+        id_range=customer_range,
     ):
         tags_of[customer_id].add(tag_id)
         tag_names[customer_id].add(tag_name)
