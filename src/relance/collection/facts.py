@@ -316,23 +316,12 @@ def _build(
             broken[promise.customer_id].append(BrokenPromise(promise.pk, promise.promised_date, ids))
 
     done: dict[int, set[int]] = defaultdict(set)
-    if customer_range is not None:
-        today_db = connection.ops.adapt_datefield_value(today)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT ai.invoice_id, ai.step_id FROM collection_actionitem ai "
-                "JOIN ledger_invoice i ON i.id = ai.invoice_id "
-                "WHERE ai.active = %s AND i.company_id = %s AND i.review_on <= %s "
-                "AND +i.customer_id BETWEEN %s AND %s",
-                [True, company.pk, today_db, *customer_range],
-            )
-            done_rows: Iterable[tuple] = cursor.fetchall()
-    else:
-        done_rows = _select_in(
-            "SELECT invoice_id, step_id FROM collection_actionitem WHERE active = %s AND invoice_id IN ({ids})",
-            invoice_ids,
-            prefix=[True],
-        )
+    # By invoice id (the foreign-key index): a join driven from the action items would read them all.
+    done_rows = _select_in(
+        "SELECT invoice_id, step_id FROM collection_actionitem WHERE active = %s AND invoice_id IN ({ids})",
+        invoice_ids,
+        prefix=[True],
+    )
     for invoice_id, step_id in done_rows:
         done[invoice_id].add(step_id)
 
