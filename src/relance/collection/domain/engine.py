@@ -114,13 +114,21 @@ def _latest_step(
     today: dt.date,
     notes: list[str],
 ) -> StepRule | None:
-    """The step this item should get today, or None."""
-    due = [s for s, day in zip(steps, calendar.schedule(item.due_date, offsets), strict=True) if day <= today]
-    for step in reversed(due):
-        if step.id in item.done_step_ids:
-            return None  # this step (the latest eligible one) was already done
-        if any(s.id in item.done_step_ids for s in due if (s.offset_days, s.order) > (step.offset_days, step.order)):
-            return None
+    """The step this item should get today, or None.
+
+    Steps are sorted by offset and their working days never go backwards, so the due steps are a
+    prefix of `steps`. Walking it from the latest, a step already done ends the search: neither
+    it nor an earlier one may be given again.
+    """
+    schedule = calendar.schedule(item.due_date, offsets)
+    due_count = 0
+    while due_count < len(schedule) and schedule[due_count] <= today:
+        due_count += 1
+    done = item.done_step_ids
+    for index in range(due_count - 1, -1, -1):
+        step = steps[index]
+        if step.id in done:
+            return None  # given already (or a later one was): nothing new for this item
         reason = _ineligible(step, customer, account, item.currency)
         if reason is None:
             return step
