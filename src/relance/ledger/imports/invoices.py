@@ -179,7 +179,7 @@ class InvoiceImporter:
             ]
             if changed:
                 to_update.append(record)
-            target = self._target_open(record, current)
+            target = self._target_open(record)
             if target is not None and target != current["open"]:
                 settle.append((record, current["open"] - target))
             if changed or (target is not None and target != current["open"]):
@@ -189,7 +189,7 @@ class InvoiceImporter:
         self._insert(to_insert, now)
         self.ctx.counters.created += len(to_insert)
         for record in to_insert:
-            target = self._target_open(record, None)
+            target = self._target_open(record)
             if target is not None and target != record["amount"]:
                 settle.append((record, record["amount"] - target))
         if to_update:
@@ -197,7 +197,7 @@ class InvoiceImporter:
         if settle:
             self._settle(settle, now)
 
-    def _target_open(self, record: dict[str, Any], current: dict[str, Any] | None) -> int | None:
+    def _target_open(self, record: dict[str, Any]) -> int | None:
         """What the file says is still open, or None when it does not say."""
         if record["settled_date"] is not None:
             return 0
