@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from relance.collection.models import Action, ActionStatus
-from relance.collection.statements import statement_bundle, without_items
-from relance.documents.pdf import formal_notice_document, merge_pdfs
+from relance.collection.statements import formal_notice_document_for, statement_bundle
+from relance.documents.pdf import merge_pdfs
 from relance.ledger.models import Company
 
 
@@ -22,17 +22,7 @@ def letters_to_print(*, company: Company, day: dt.date) -> tuple[bytes, int]:
         bundle = statement_bundle(company=company, customer=action.customer, as_of=day)
         if not bundle.statement.overdue:
             continue
-        language = action.customer.language
-        documents.append(
-            formal_notice_document(
-                company=company,
-                customer=action.customer,
-                language=language,
-                statement=without_items(bundle.statement, bundle.disputed_invoice_ids),
-                penalties=bundle.penalty_lines(language) or {},
-                letter_date=day,
-            )
-        )
+        documents.append(formal_notice_document_for(bundle))
     if not documents:
         return b"", 0
     return merge_pdfs(documents), len(documents)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from relance.collection.models import Dispute, DisputeStatus
 from relance.core.money import Money
-from relance.documents.pdf import PenaltyLine, formal_notice_pdf, statement_pdf
+from relance.documents.pdf import PdfDocument, PenaltyLine, formal_notice_document, merge_pdfs, statement_pdf
 from relance.finance.selectors import StatementPenalties, statement_penalties
 from relance.ledger.models import Company, Customer
 from relance.ledger.selectors import CurrencyTotals, Statement, customer_statement
@@ -109,11 +109,17 @@ def without_items(statement: Statement, item_ids: frozenset[int]) -> Statement:
     return kept
 
 
-def formal_notice_pdf_for(bundle: StatementBundle, *, language: str | None = None, deadline_days: int = 8) -> bytes:
+def formal_notice_document_for(
+    bundle: StatementBundle, *, language: str | None = None, deadline_days: int = 8
+) -> PdfDocument:
     """The formal notice claims the overdue items that are not disputed, with their penalties."""
     language = language or bundle.customer.language
-    return formal_notice_pdf(
+    return formal_notice_document(
         company=bundle.company, customer=bundle.customer, language=language,
         statement=without_items(bundle.statement, bundle.disputed_invoice_ids),
         penalties=bundle.penalty_lines(language) or {}, letter_date=bundle.statement.as_of, deadline_days=deadline_days,
     )  # fmt: skip
+
+
+def formal_notice_pdf_for(bundle: StatementBundle, *, language: str | None = None, deadline_days: int = 8) -> bytes:
+    return merge_pdfs([formal_notice_document_for(bundle, language=language, deadline_days=deadline_days)])
