@@ -41,7 +41,9 @@ INSTALLED_APPS = [
     "relance.ledger",
     "relance.finance",
     "relance.documents",
+    "relance.messaging",
     "relance.collection",
+    "relance.portal",
     "relance.web",
 ]
 
@@ -160,6 +162,7 @@ def smtp_mailer() -> dict[str, object]:
 
 MAILERS = {"default": smtp_mailer()}
 DEFAULT_FROM_EMAIL = os.environ.get("RELANCE_DEFAULT_FROM_EMAIL", "relance@localhost")
+RELANCE_BASE_URL = os.environ.get("RELANCE_BASE_URL", "http://127.0.0.1:8000")  # links in e-mails
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

@@ -37,6 +37,54 @@ def currency_exponent(currency: str) -> int:
     return int(get_currency_precision(currency))
 
 
+@dataclass(frozen=True, slots=True)
+class _MoneyPattern:
+    positive: tuple[str, str]  # text before and after the digits
+    negative: tuple[str, str]
+    group: str
+    decimal: str
+    exponent: int
+
+
+_SAMPLE_DIGITS = "1234567891"
+
+
+@cache
+def _money_pattern(currency: str, locale: str) -> _MoneyPattern:
+    """Learn Babel's rendering of one currency in one locale from a sample, once.
+
+    Babel takes about 30 µs per amount; a reminder e-mail prints dozens of them. The sample's
+    prefix, suffix and separators are reused by `format_minor`, which a test checks against
+    Babel over many amounts, currencies and locales.
+    """
+    exponent = currency_exponent(currency)
+    sample = Decimal(int(_SAMPLE_DIGITS[: 7 + exponent])).scaleb(-exponent)
+
+    def split(text: str) -> tuple[str, str, str]:
+        first = next(i for i, c in enumerate(text) if c.isdigit())
+        last = max(i for i, c in enumerate(text) if c.isdigit())
+        return text[:first], text[first : last + 1], text[last + 1 :]
+
+    before, digits, after = split(format_currency(sample, currency, locale=locale))
+    neg_before, _, neg_after = split(format_currency(-sample, currency, locale=locale))
+    group = digits[1] if not digits[1].isdigit() else ""
+    decimal = digits[-exponent - 1] if exponent else ""
+    return _MoneyPattern((before, after), (neg_before, neg_after), group, decimal, exponent)
+
+
+def format_minor(minor: int, currency: str, locale: str = "en") -> str:
+    """Format an amount in minor units as Babel's `format_currency` does for the locale."""
+    pattern = _money_pattern(currency, locale)
+    before, after = pattern.positive if minor >= 0 else pattern.negative
+    units, fraction = divmod(abs(minor), 10**pattern.exponent)
+    text = f"{units:,}"
+    if pattern.group != ",":
+        text = text.replace(",", pattern.group)
+    if pattern.exponent:
+        text = f"{text}{pattern.decimal}{fraction:0{pattern.exponent}d}"
+    return f"{before}{text}{after}"
+
+
 def round_half_up(value: Decimal, exponent: int) -> Decimal:
     """Round to `exponent` decimals, halves away from zero (2.345 -> 2.35, -2.345 -> -2.35)."""
     return value.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
@@ -95,8 +143,8 @@ class Money:
         return Decimal(self.minor).scaleb(-currency_exponent(self.currency))
 
     def format(self, locale: str = "en") -> str:
-        """`1 234,56 €` in French, `€1,234.56` in English."""
-        return format_currency(self.amount, self.currency, locale=locale)
+        """`1 234,56 €` in French, `€1,234.56` in English (exactly what Babel prints, faster)."""
+        return format_minor(self.minor, self.currency, locale)
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"

@@ -73,3 +73,16 @@ def test_round_trip_between_minor_units_and_decimal_is_exact(minor, currency):
 def test_half_up_rounding_never_differs_from_the_exact_value_by_more_than_half_a_cent(value):
     rounded = round_half_up(value, 2)
     assert abs(rounded - value) <= Decimal("0.005")
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "de", "en_GB", "de_CH", "nl", "es", "it", "pt", "fr_CH"])
+@pytest.mark.parametrize("currency", ["EUR", "USD", "GBP", "CHF", "JPY", "KWD", "SEK"])
+def test_fast_formatting_prints_exactly_what_babel_prints(locale, currency):
+    from babel.numbers import format_currency
+
+    from relance.core.money import currency_exponent, format_minor
+
+    exponent = currency_exponent(currency)
+    for minor in [0, 1, -1, 5, 99, 100, 999, 1000, 123456, -123456, 100000000, 9876543210123, -7]:
+        expected = format_currency(Decimal(minor).scaleb(-exponent), currency, locale=locale)
+        assert format_minor(minor, currency, locale) == expected, (minor, currency, locale)

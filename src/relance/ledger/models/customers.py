@@ -77,6 +77,10 @@ class Contact(models.Model):
         max_length=8, choices=LANGUAGES, blank=True, help_text="Blank: the customer's language."
     )
     is_primary = models.BooleanField(default=False)
+    email_failed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when an e-mail to this address failed permanently (bounce, refused)."
+    )
+    email_failed_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("contact")

@@ -1,0 +1,136 @@
+"""Signed, expiring, revocable links to a customer's interactive page and documents.
+
+    link, token = issue_link(customer=c, contact=k, days=60, reference="action:12")
+    urls = link_urls(token)                     # page, pay, statement PDF/Excel, invoice PDFs
+    link = resolve(token)                       # LinkError: invalid, expired or revoked
+    revoke_links(customer=c, actor=actor)       # every live link of the customer
+
+The token is the link row's random key (192 bits) signed with the site's secret (Django's
+signing, its own salt): a guessed or altered token fails the signature before any database
+look-up; the row then says whether the link has expired or was revoked. The portal serves the
+URLs; messaging only makes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+from relance.core.audit import Actor, record
+from relance.core.errors import RelanceError
+from relance.ledger.models import Contact, Customer
+from relance.messaging.models import AccessLink
+
+SALT = "relance.messaging.access-link"
+
+
+class LinkError(RelanceError):
+    code = "messaging.link.invalid"
+
+    def __init__(self, reason: str, link: AccessLink | None = None) -> None:
+        super().__init__(f"link {reason}")
+        self.reason = reason  # invalid, expired, revoked
+        self.link = link
+
+
+def _signer() -> signing.Signer:
+    return signing.Signer(salt=SALT)
+
+
+def token_for(link: AccessLink) -> str:
+    return _signer().sign(link.key)
+
+
+def new_link(
+    *,
+    customer: Customer,
+    contact: Contact | None = None,
+    days: int = 60,
+    reference: str = "",
+    now: dt.datetime | None = None,
+) -> AccessLink:
+    """An unsaved link row (callers bulk-create them); see `issue_link`."""
+    now = now or timezone.now()
+    return AccessLink(
+        company_id=customer.company_id,
+        customer=customer,
+        contact=contact,
+        key=secrets.token_urlsafe(24),
+        expires_at=now + dt.timedelta(days=days),
+        reference=reference[:60],
+    )
+
+
+def issue_link(
+    *, customer: Customer, contact: Contact | None = None, days: int = 60, reference: str = ""
+) -> tuple[AccessLink, str]:
+    link = new_link(customer=customer, contact=contact, days=days, reference=reference)
+    link.save()
+    return link, token_for(link)
+
+
+def resolve(token: str, *, now: dt.datetime | None = None) -> AccessLink:
+    try:
+        key = _signer().unsign(token)
+    except signing.BadSignature:
+        raise LinkError("invalid") from None
+    link = AccessLink.objects.select_related("customer", "contact", "company").filter(key=key).first()
+    if link is None:
+        raise LinkError("invalid")
+    if link.revoked_at is not None:
+        raise LinkError("revoked", link)
+    if link.expires_at <= (now or timezone.now()):
+        raise LinkError("expired", link)
+    return link
+
+
+def revoke_links(*, customer: Customer, actor: Actor) -> int:
+    count = AccessLink.objects.filter(customer=customer, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor.label[:200]
+    )
+    if count:
+        record(
+            actor=actor,
+            code="messaging.link.revoked",
+            company=customer.company,
+            customer=customer,
+            data={"links": count},
+        )
+    return count
+
+
+def base_url() -> str:
+    return str(getattr(settings, "RELANCE_BASE_URL", "http://127.0.0.1:8000")).rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkUrls:
+    token: str
+    page: str
+    pay: str
+    statement_pdf: str
+    statement_xlsx: str
+    _invoice_prefix: str
+
+    def invoice_pdf(self, invoice_id: int) -> str:
+        return f"{self._invoice_prefix}{invoice_id}.pdf"
+
+
+def link_urls(token: str) -> LinkUrls:
+    root = base_url()
+    page = reverse("portal:page", args=[token])
+    invoice = reverse("portal:invoice_pdf", args=[token, 0])
+    return LinkUrls(
+        token=token,
+        page=root + page,
+        pay=root + reverse("portal:pay", args=[token]),
+        statement_pdf=root + reverse("portal:statement_pdf", args=[token]),
+        statement_xlsx=root + reverse("portal:statement_xlsx", args=[token]),
+        _invoice_prefix=root + invoice.removesuffix("0.pdf"),
+    )

@@ -1,0 +1,14 @@
+"""The customer's side: every URL starts with a signed access token (see messaging.links)."""
+
+from django.urls import path
+
+from relance.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("p/<str:token>/", views.page, name="page"),
+    path("p/<str:token>/pay/", views.pay, name="pay"),
+    path("p/<str:token>/statement.pdf", views.statement_pdf, name="statement_pdf"),
+    path("p/<str:token>/statement.xlsx", views.statement_xlsx, name="statement_xlsx"),
+    path("p/<str:token>/invoices/<int:invoice_id>.pdf", views.invoice_pdf, name="invoice_pdf"),
+]
