@@ -50,6 +50,8 @@ class Step(models.Model):
     min_open_minor = models.BigIntegerField(default=0, help_text=_("Minimum open amount of the account."))
     min_days_since_contact = models.PositiveSmallIntegerField(default=0)
     tags = models.ManyToManyField(Tag, blank=True, help_text=_("Only customers with one of these tags."))
+    cc_buyer = models.BooleanField(default=False, help_text=_("E-mails: the buyer contacts in copy."))
+    cc_finance = models.BooleanField(default=False, help_text=_("E-mails: the finance contacts in copy."))
 
     class Meta:
         verbose_name = _("step")
