@@ -5,15 +5,27 @@ Two loaders share one builder:
 - `load_company_facts` reads every open item (for `relance plan` and for tests of the whole
   account);
 - `load_candidate_facts` is the daily run's fast path: it reads only the invoices whose
-  `review_on` date has come (an index range on the invoice table), plus the account totals of
-  their customers for the amount conditions. Items whose next step is not due cannot produce a
+  `review_on` date has come (an index range on the invoice table), plus what their customers need
+  for the conditions that may apply today. Items whose next step is not due cannot produce a
   decision, so leaving them out changes nothing but the time.
+
+What the fast path leaves out, and why the decisions stay the same:
+
+- account totals (one more query over the customer's whole account) are read only for customers
+  with an item whose amount-conditioned step may be its latest due step, and only when the items
+  read do not already reach the step's thresholds: open and overdue amounts only grow with more
+  invoices, so a threshold the items read reach is reached by the account (the engine then counts
+  the items read, and the condition passes either way);
+- the date of the last contact is read only when a step of the company waits for one;
+- customers' rows, tags and assignments come from one range query per batch (the run's batches
+  are contiguous slices of customer ids).
+
+Rows are read with plain SQL and turned straight into the engine's value objects, per customer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,28 +58,10 @@ from relance.ledger.selectors import open_items
 
 CONTACT_CHANNELS = (Channel.EMAIL, Channel.CALL, Channel.LETTER)
 CHUNK = 900  # ids per IN (...) list, under every database's parameter limit
+NO_STEPS: frozenset[int] = frozenset()
 
-
-@dataclass(frozen=True, slots=True)
-class CustomerRow:
-    """What the run needs of a customer (read without building model instances)."""
-
-    id: int
-    code: str
-    country: str
-    status: str
-    paused_until: dt.date | None
-    collector_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class ItemRow:
-    id: int
-    customer_id: int
-    number: str
-    due_date: dt.date
-    open_minor: int
-    currency: str
+# A candidate row: (invoice id, customer id, number, due date, currency, open minor units)
+Row = tuple[int, int, str, dt.date, str, int]
 
 
 def scenario_rules(scenario: Scenario) -> ScenarioRules:
@@ -92,6 +86,61 @@ def scenario_rules(scenario: Scenario) -> ScenarioRules:
     return ScenarioRules(id=scenario.pk, name=scenario.name, steps=tuple(steps))
 
 
+@dataclass(frozen=True, slots=True)
+class ConditionWindow:
+    """A due step with an amount or tag condition, and the offset of the step after it: an item
+    whose conditioned step is due and whose next step is not may have it as its latest due step."""
+
+    offset: int
+    following: int | None
+    min_open_minor: int
+    min_overdue_minor: int
+    has_tags: bool
+
+
+@dataclass
+class CompanySetup:
+    """What the run reads once per company: scenarios as engine rules, assignment rules, the
+    conditions that decide what else must be read."""
+
+    company: Company
+    calendar: BusinessCalendar
+    scenarios: dict[int, ScenarioRules]  # scenario id -> rules
+    steps: dict[int, Step]
+    rules: list[ScenarioRule]
+    default_scenario: int | None
+    windows: list[ConditionWindow]
+    waits_for_contact: bool  # a step has a "days since the last contact" condition
+
+    @property
+    def rules_need_totals(self) -> bool:
+        return any(rule.min_open_minor is not None for rule in self.rules)
+
+
+def company_setup(company: Company) -> CompanySetup:
+    scenario_models = list(Scenario.objects.filter(company=company).prefetch_related("steps__tags"))
+    windows: list[ConditionWindow] = []
+    for scenario in scenario_models:
+        due_steps = sorted((s for s in scenario.steps.all() if s.trigger == Trigger.DUE), key=lambda s: s.offset_days)
+        for index, step in enumerate(due_steps):
+            tags = bool(step.tags.all())
+            if step.min_overdue_minor or step.min_open_minor or tags:
+                following = due_steps[index + 1].offset_days if index + 1 < len(due_steps) else None
+                windows.append(
+                    ConditionWindow(step.offset_days, following, step.min_open_minor, step.min_overdue_minor, tags)
+                )
+    return CompanySetup(
+        company=company,
+        calendar=BusinessCalendar(company.country),
+        scenarios={s.pk: scenario_rules(s) for s in scenario_models},
+        steps={step.pk: step for s in scenario_models for step in s.steps.all()},
+        rules=list(ScenarioRule.objects.filter(company=company).order_by("priority", "id")),
+        default_scenario=Scenario.objects.filter(company=company, is_default=True).values_list("pk", flat=True).first(),
+        windows=windows,
+        waits_for_contact=any(s.min_days_since_contact for sc in scenario_models for s in sc.steps.all()),
+    )
+
+
 @dataclass
 class CompanyFacts:
     company: Company
@@ -101,7 +150,7 @@ class CompanyFacts:
     scenario_of: dict[int, ScenarioRules]  # customer id -> rules
     scenarios: dict[int, ScenarioRules]  # scenario id -> rules
     steps: dict[int, Step]
-    customer_models: dict[int, CustomerRow]
+    collector_of: dict[int, int | None]  # customer id -> assigned collector (user id)
     closed_invoice_ids: list[int] = field(default_factory=list)  # reviewed and found paid
 
 
@@ -134,37 +183,6 @@ def _select_in(
             params: list[Any] = [*prefix, *chunk]
             cursor.execute(sql.format(ids=",".join(["%s"] * len(chunk))), params)
             yield from cursor.fetchall()
-
-
-def _scenario_assignment(
-    company: Company, customers: dict[int, CustomerRow], open_by_customer: dict[int, int], tags_of: dict[int, set[int]]
-) -> dict[int, int | None]:
-    """customer id -> scenario id: explicit assignment, else first matching rule, else the default."""
-    explicit: dict[int, int] = dict(
-        _select_in(
-            "SELECT customer_id, scenario_id FROM collection_customerscenario WHERE customer_id IN ({ids})",
-            sorted(customers),
-        )
-    )
-    rules = list(ScenarioRule.objects.filter(company=company).order_by("priority", "id"))
-    default = Scenario.objects.filter(company=company, is_default=True).values_list("pk", flat=True).first()
-    result: dict[int, int | None] = {}
-    for customer_id, customer in customers.items():
-        if customer_id in explicit:
-            result[customer_id] = explicit[customer_id]
-            continue
-        chosen = default
-        for rule in rules:
-            if rule.tag_id is not None and rule.tag_id not in tags_of.get(customer_id, set()):
-                continue
-            if rule.country and rule.country != customer.country:
-                continue
-            if rule.min_open_minor is not None and open_by_customer.get(customer_id, 0) < rule.min_open_minor:
-                continue
-            chosen = rule.scenario_id
-            break
-        result[customer_id] = chosen
-    return result
 
 
 def _account_totals(customer_ids: list[int], today: dt.date) -> dict[int, tuple[dict[str, int], dict[str, int]]]:
@@ -208,7 +226,8 @@ def candidate_customer_ids(*, company: Company, today: dt.date) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _candidate_rows(company: Company, today: dt.date, first: int, last: int) -> list[ItemRow]:
+def _candidate_rows(company: Company, today: dt.date, first: int, last: int) -> list[tuple]:
+    """(id, customer id, number, due date, currency, open minor units) of the invoices due for review."""
     today_db = connection.ops.adapt_datefield_value(today)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -222,89 +241,136 @@ def _candidate_rows(company: Company, today: dt.date, first: int, last: int) -> 
             """,  # the unary + keeps SQLite on the (company, review_on) index: few rows are due for review
             [today_db, company.pk, today_db, today_db, first, last],
         )
-        return [
-            ItemRow(pk, customer_id, number, _date(due), int(open_minor), currency)
-            for pk, customer_id, number, due, currency, open_minor in cursor.fetchall()
-        ]
+        return cursor.fetchall()
 
 
 def load_company_facts(*, company: Company, today: dt.date, customer_ids: set[int] | None = None) -> CompanyFacts:
     """Every open item of the company (or of some customers): the whole accounts."""
-    rows = [
-        ItemRow(i.item_id, i.customer_id, i.number, i.due_date, i.open_amount.minor, i.open_amount.currency)
-        for i in open_items(company=company, as_of=today)
-        if not i.is_credit and (customer_ids is None or i.customer_id in customer_ids)
-    ]
-    return _build(company=company, today=today, rows=rows, totals=None)
+    by_customer: dict[int, list[Row]] = {}
+    for i in open_items(company=company, as_of=today):
+        if not i.is_credit and (customer_ids is None or i.customer_id in customer_ids):
+            row = (i.item_id, i.customer_id, i.number, i.due_date, i.open_amount.currency, i.open_amount.minor)
+            by_customer.setdefault(i.customer_id, []).append(row)
+    setup = company_setup(company)
+    return _build(setup, today=today, by_customer=by_customer, totals=None, read_last_contact=True)
 
 
 def load_candidate_facts(
-    *, company: Company, today: dt.date, customer_range: tuple[int, int] | None = None
+    *,
+    company: Company,
+    today: dt.date,
+    customer_range: tuple[int, int] | None = None,
+    setup: CompanySetup | None = None,
 ) -> CompanyFacts:
-    """Only the invoices due for review today (of customers whose id is in the range), with their
-    customers' account totals. The daily run goes through the customers range by range, so its
-    memory stays bounded whatever the size of the ledger."""
+    """Only the invoices due for review today (of customers whose id is in the range), with what
+    their customers need for today's conditions. The daily run goes through the customers range by
+    range, so its memory stays bounded whatever the size of the ledger; it reads the company's
+    `setup` once for all its ranges."""
+    setup = setup if setup is not None else company_setup(company)
     first, last = customer_range if customer_range is not None else (0, 2**62)
-    candidates = _candidate_rows(company, today, first, last)
-    closed = [row.id for row in candidates if row.open_minor <= 0]
-    rows = [row for row in candidates if row.open_minor > 0]
-    windows = _condition_windows(company)
-    calendar = BusinessCalendar(company.country)
-
-    def may_need_totals(row: ItemRow) -> bool:
-        for offset, following in windows:
-            if row.due_date + dt.timedelta(days=offset) > today:
-                continue  # the conditioned step is not due yet
-            if following is None or calendar.next_business_day(row.due_date + dt.timedelta(days=following)) > today:
-                return True  # ...and the step after it is not due: it may be the latest due step
-        return False
-
-    needing = sorted({row.customer_id for row in rows if may_need_totals(row)})
+    by_customer: dict[int, list[Row]] = {}
+    closed: list[int] = []
+    for row in _candidate_rows(company, today, first, last):
+        if row[5] <= 0:
+            closed.append(row[0])
+            continue
+        rows = by_customer.get(row[1])
+        if rows is None:
+            by_customer[row[1]] = [row]
+        else:
+            rows.append(row)
+    if setup.rules_need_totals:  # rules by minimum open amount: every customer's exact account
+        needing, settled = sorted(by_customer), set[int]()
+    else:
+        needing, settled = _customers_needing_totals(setup, today, by_customer)
     totals = _account_totals(needing, today) if needing else {}
     facts = _build(
-        company=company, today=today, rows=rows, totals=totals, totals_for=set(needing), customer_range=customer_range
+        setup,
+        today=today,
+        by_customer=by_customer,
+        totals=totals,
+        totals_for=set(needing),
+        settled=settled,
+        customer_range=customer_range,
+        read_last_contact=setup.waits_for_contact,
     )
     facts.closed_invoice_ids = closed
     return facts
 
 
-def _condition_windows(company: Company) -> list[tuple[int, int | None]]:
-    """(offset, next step's offset) of every step with an amount or tag condition: an item whose
-    conditioned step is due and whose next step is not may have it as its latest due step, and
-    only then are its customer's account totals needed."""
-    windows: list[tuple[int, int | None]] = []
-    for scenario in Scenario.objects.filter(company=company).prefetch_related("steps__tags"):
-        due_steps = sorted((s for s in scenario.steps.all() if s.trigger == Trigger.DUE), key=lambda s: s.offset_days)
-        for index, step in enumerate(due_steps):
-            if step.min_overdue_minor or step.min_open_minor or step.tags.all():
-                following = due_steps[index + 1].offset_days if index + 1 < len(due_steps) else None
-                windows.append((step.offset_days, following))
-    return windows
+def _customers_needing_totals(
+    setup: CompanySetup, today: dt.date, by_customer: dict[int, list[Row]]
+) -> tuple[list[int], set[int]]:
+    """Customers whose amount conditions need their account totals, and those whose conditions the
+    items read settle (see the module's docstring)."""
+    if not setup.windows:
+        return [], set()
+    calendar = setup.calendar
+    windows_of: dict[dt.date, tuple[ConditionWindow, ...]] = {}  # due date -> windows it may be in
+
+    def open_windows(due: dt.date) -> tuple[ConditionWindow, ...]:
+        found = []
+        for window in setup.windows:
+            if due + dt.timedelta(days=window.offset) > today:
+                continue  # the conditioned step is not due yet
+            following = window.following
+            if following is None or calendar.next_business_day(due + dt.timedelta(days=following)) > today:
+                found.append(window)  # ...and the step after it is not due: it may be the latest due step
+        return tuple(found)
+
+    needing: list[int] = []
+    settled: set[int] = set()
+    for customer_id, rows in by_customer.items():
+        met: list[tuple[Row, ConditionWindow]] = []
+        for row in rows:
+            windows = windows_of.get(row[3])
+            if windows is None:
+                windows = windows_of[row[3]] = open_windows(row[3])
+            met.extend((row, window) for window in windows)
+        if not met:
+            continue
+        if any(window.has_tags for _row, window in met):
+            needing.append(customer_id)  # a tag condition may fail and let an earlier step be weighed
+            continue
+        opened: dict[str, int] = {}
+        overdue: dict[str, int] = {}
+        for _id, _customer, _number, due, currency, open_minor in rows:
+            opened[currency] = opened.get(currency, 0) + open_minor
+            if due < today:
+                overdue[currency] = overdue.get(currency, 0) + open_minor
+        if all(
+            opened[row[4]] >= window.min_open_minor and overdue.get(row[4], 0) >= window.min_overdue_minor
+            for row, window in met
+        ):
+            settled.add(customer_id)
+        else:
+            needing.append(customer_id)
+    needing.sort()
+    return needing, settled
 
 
 def _build(
+    setup: CompanySetup,
     *,
-    company: Company,
     today: dt.date,
-    rows: list[ItemRow],
+    by_customer: dict[int, list[Row]],
     totals: dict[int, tuple[dict[str, int], dict[str, int]]] | None,
     totals_for: set[int] | None = None,
+    settled: set[int] | None = None,
     customer_range: tuple[int, int] | None = None,
+    read_last_contact: bool,
 ) -> CompanyFacts:
     """`totals` None: the rows are whole accounts. Otherwise `totals_for` lists the customers
-    whose account totals were loaded; the others' amount conditions cannot be evaluated."""
-    items_by_customer: dict[int, list[ItemRow]] = defaultdict(list)
-    for row in rows:
-        items_by_customer[row.customer_id].append(row)
-    invoice_ids = [row.id for row in rows]
-
+    whose account totals were loaded; the amount conditions of the others are settled by their
+    items read (see the module's docstring), or cannot be evaluated."""
+    company = setup.company
     disputed = set(
         Dispute.invoices.through.objects.filter(
             dispute__company=company, dispute__status=DisputeStatus.OPEN
         ).values_list("invoice_id", flat=True)
     )
     promised_until: dict[int, dt.date] = {}
-    broken: dict[int, list[BrokenPromise]] = defaultdict(list)
+    broken: dict[int, list[BrokenPromise]] = {}
     promises = Promise.objects.filter(company=company, status__in=[PromiseStatus.OPEN, PromiseStatus.BROKEN])
     for promise in promises.filter(followed_up_on__isnull=True).prefetch_related("invoices"):
         ids = tuple(inv.pk for inv in promise.invoices.all())
@@ -313,24 +379,27 @@ def _build(
             for invoice_id in ids:
                 promised_until[invoice_id] = max(until, promised_until.get(invoice_id, until))
         else:
-            broken[promise.customer_id].append(BrokenPromise(promise.pk, promise.promised_date, ids))
+            broken.setdefault(promise.customer_id, []).append(BrokenPromise(promise.pk, promise.promised_date, ids))
 
-    done: dict[int, set[int]] = defaultdict(set)
-    # By invoice id (the foreign-key index): a join driven from the action items would read them all.
-    done_rows = _select_in(
+    # Steps done, by invoice id (the foreign-key index): a join driven from the action items would read them all.
+    done: dict[int, set[int]] = {}
+    invoice_ids = [row[0] for rows in by_customer.values() for row in rows]
+    for invoice_id, step_id in _select_in(
         "SELECT invoice_id, step_id FROM collection_actionitem WHERE active = %s AND invoice_id IN ({ids})",
         invoice_ids,
         prefix=[True],
-    )
-    for invoice_id, step_id in done_rows:
-        done[invoice_id].add(step_id)
+    ):
+        steps = done.get(invoice_id)
+        if steps is None:
+            done[invoice_id] = {step_id}
+        else:
+            steps.add(step_id)
 
     # Only customers with open items read here: a broken promise matters for its unpaid invoices,
     # which are due for review (and so read) in their own customer's batch.
-    wanted = sorted(items_by_customer)
-    wanted_set = set(wanted)
-    customers: dict[int, CustomerRow] = {
-        row[0]: CustomerRow(row[0], row[1], row[2], row[3], _date(row[4]) if row[4] else None, row[5])
+    wanted = sorted(by_customer)
+    customers = {
+        row[0]: row
         for row in _select_in(
             "SELECT id, code, country, status, paused_until, collector_id FROM ledger_customer "
             "WHERE company_id = %s AND id IN ({ids})",
@@ -338,83 +407,126 @@ def _build(
             prefix=[company.pk],
             id_range=customer_range,
         )
-        if row[0] in wanted_set
+        if row[0] in by_customer
     }
-    last_contact: dict[int, dt.date] = {
-        customer_id: _date(last)
-        for customer_id, last in _select_in(
-            "SELECT customer_id, MAX(date) FROM collection_action WHERE status = %s AND channel IN (%s, %s, %s) "
-            "AND customer_id IN ({ids}) GROUP BY customer_id",
-            wanted,
-            prefix=[ActionStatus.DONE, *CONTACT_CHANNELS],
-            id_range=customer_range,
-        )
-    }
-    tags_of: dict[int, set[int]] = defaultdict(set)
-    tag_names: dict[int, set[str]] = defaultdict(set)
+    last_contact: dict[int, dt.date] = {}
+    if read_last_contact:
+        last_contact = {
+            customer_id: _date(last)
+            for customer_id, last in _select_in(
+                "SELECT customer_id, MAX(date) FROM collection_action WHERE status = %s AND channel IN (%s, %s, %s) "
+                "AND customer_id IN ({ids}) GROUP BY customer_id",
+                wanted,
+                prefix=[ActionStatus.DONE, *CONTACT_CHANNELS],
+                id_range=customer_range,
+            )
+        }
+    tags_of: dict[int, set[int]] = {}
+    tag_names: dict[int, set[str]] = {}
     for customer_id, tag_id, tag_name in _select_in(
         "SELECT ct.customer_id, ct.tag_id, t.name FROM ledger_customer_tags ct JOIN ledger_tag t ON t.id = ct.tag_id "
         "WHERE ct.customer_id IN ({ids})",
         wanted,
         id_range=customer_range,
     ):
-        tags_of[customer_id].add(tag_id)
-        tag_names[customer_id].add(tag_name)
-    if totals is not None:
-        # Rules by minimum open amount need the totals: fall back to the items read (a lower bound).
-        open_by_customer = {cid: sum(r.open_minor for r in items) for cid, items in items_by_customer.items()}
-        open_by_customer.update({cid: sum(t[0].values()) for cid, t in totals.items()})
-    else:
-        open_by_customer = {cid: sum(r.open_minor for r in items) for cid, items in items_by_customer.items()}
-    assignment = _scenario_assignment(company, customers, open_by_customer, tags_of)
-    scenario_models = list(Scenario.objects.filter(company=company).prefetch_related("steps__tags"))
-    scenarios = {s.pk: scenario_rules(s) for s in scenario_models}
-    steps = {step.pk: step for s in scenario_models for step in s.steps.all()}
+        tags_of.setdefault(customer_id, set()).add(tag_id)
+        tag_names.setdefault(customer_id, set()).add(tag_name)
+    explicit: dict[int, int] = dict(
+        _select_in(
+            "SELECT customer_id, scenario_id FROM collection_customerscenario WHERE customer_id IN ({ids})",
+            wanted,
+            id_range=customer_range,
+        )
+    )
 
-    facts = []
+    scenarios, rules, default = setup.scenarios, setup.rules, setup.default_scenario
+    facts: list[CustomerFacts] = []
     scenario_of: dict[int, ScenarioRules] = {}
-    for customer_id, customer in customers.items():
-        scenario_id = assignment.get(customer_id)
+    collector_of: dict[int, int | None] = {}
+    no_tags: frozenset[str] = frozenset()
+    for customer_id in wanted:
+        customer = customers.get(customer_id)
+        if customer is None:
+            continue
+        rows = by_customer[customer_id]
+        account = totals.get(customer_id) if totals is not None else None
+        scenario_id = explicit.get(customer_id, default) if not rules else explicit.get(customer_id)
+        if scenario_id is None and rules:
+            scenario_id = _rule_scenario(rules, default, customer, tags_of.get(customer_id), rows, account)
         if scenario_id is None:
             continue
         scenario_of[customer_id] = scenarios[scenario_id]
+        collector_of[customer_id] = customer[5]
         items = tuple(
-            ItemFacts(
-                id=r.id,
-                number=r.number,
-                due_date=r.due_date,
-                open_minor=r.open_minor,
-                currency=r.currency,
-                disputed=r.id in disputed,
-                promised_until=promised_until.get(r.id),
-                done_step_ids=frozenset(done[r.id]) if r.id in done else frozenset(),
-            )
-            for r in items_by_customer.get(customer_id, [])
+            [
+                ItemFacts(
+                    pk,
+                    number,
+                    due,
+                    int(open_minor),
+                    currency,
+                    pk in disputed,
+                    promised_until.get(pk),
+                    frozenset(done[pk]) if pk in done else NO_STEPS,
+                )
+                for pk, _customer, number, due, currency, open_minor in rows
+            ]
         )
-        account = totals.get(customer_id, ({}, {})) if totals is not None else None
-        known = totals is None or (totals_for is not None and customer_id in totals_for)
+        if totals is None:  # whole accounts: the engine sums the items
+            opened, overdue, known = None, None, True
+        elif totals_for is not None and customer_id in totals_for:
+            opened, overdue, known = account[0] if account else {}, account[1] if account else {}, True
+        elif settled and customer_id in settled:  # the items read reach the thresholds: the engine sums them
+            opened, overdue, known = None, None, True
+        else:  # no amount condition may apply today
+            opened, overdue, known = None, None, False
+        names = tag_names.get(customer_id)
         facts.append(
             CustomerFacts(
-                id=customer_id,
-                code=customer.code,
-                status=customer.status,
-                paused_until=customer.paused_until,
-                tags=frozenset(tag_names.get(customer_id, ())),
-                last_contact=last_contact.get(customer_id),
-                items=items,
-                broken_promises=tuple(broken.get(customer_id, ())),
-                open_by_currency=account[0] if account is not None else None,
-                overdue_by_currency=account[1] if account is not None else None,
-                totals_known=known,
+                customer_id,
+                customer[1],
+                customer[3],
+                _date(customer[4]) if customer[4] else None,
+                frozenset(names) if names else no_tags,
+                last_contact.get(customer_id),
+                items,
+                tuple(broken[customer_id]) if customer_id in broken else (),
+                opened,
+                overdue,
+                known,
             )
         )
     return CompanyFacts(
         company=company,
         today=today,
-        calendar=BusinessCalendar(company.country),
+        calendar=setup.calendar,
         customers=facts,
         scenario_of=scenario_of,
         scenarios=scenarios,
-        steps=steps,
-        customer_models=customers,
+        steps=setup.steps,
+        collector_of=collector_of,
     )
+
+
+def _rule_scenario(
+    rules: list[ScenarioRule],
+    default: int | None,
+    customer: tuple,
+    tags: set[int] | None,
+    rows: list[Row],
+    account: tuple[dict[str, int], dict[str, int]] | None,
+) -> int | None:
+    """The first matching rule by priority (tag, country, minimum open amount), else the default."""
+    open_total: int | None = None
+    for rule in rules:
+        if rule.tag_id is not None and (tags is None or rule.tag_id not in tags):
+            continue
+        if rule.country and rule.country != customer[2]:
+            continue
+        if rule.min_open_minor is not None:
+            if open_total is None:
+                open_total = sum(account[0].values()) if account is not None else sum(int(r[5]) for r in rows)
+            if open_total < rule.min_open_minor:
+                continue
+        return rule.scenario_id
+    return default

@@ -20,7 +20,7 @@ from django.utils import timezone
 from relance.collection.domain.calendar import BusinessCalendar
 from relance.collection.domain.engine import decide, next_review
 from relance.collection.domain.model import Channel, CustomerOutcome, Decision, Mode, Trigger
-from relance.collection.facts import CompanyFacts, candidate_customer_ids, load_candidate_facts
+from relance.collection.facts import CompanyFacts, candidate_customer_ids, company_setup, load_candidate_facts
 from relance.collection.models import (
     Action,
     ActionItem,
@@ -190,7 +190,6 @@ def _persist(
     result.already_done += len(skipped)
     actions = []
     for decision in fresh:
-        customer = facts.customer_models[decision.customer_id]
         step = facts.steps.get(decision.step.id)
         actions.append(
             Action(
@@ -206,7 +205,7 @@ def _persist(
                 status=status_for(decision),
                 reasons=list(decision.reasons),
                 priority=decision.priority,
-                assigned_to_id=customer.collector_id,
+                assigned_to_id=facts.collector_of[decision.customer_id],
             )
         )
     Action.objects.bulk_create(actions, batch_size=2000)
@@ -280,9 +279,10 @@ def _decide_batch(facts: CompanyFacts, *, actor: Actor, result: RunResult, keep:
 
 def _run_batches(company: Company, today: dt.date, *, actor: Actor, result: RunResult, keep: bool) -> None:
     ids = candidate_customer_ids(company=company, today=today)
+    setup = company_setup(company)
     for start in range(0, len(ids), CUSTOMERS_PER_BATCH):
         chunk = ids[start : start + CUSTOMERS_PER_BATCH]
-        facts = load_candidate_facts(company=company, today=today, customer_range=(chunk[0], chunk[-1]))
+        facts = load_candidate_facts(company=company, today=today, customer_range=(chunk[0], chunk[-1]), setup=setup)
         result.customers_seen += len(facts.customers)
         _decide_batch(facts, actor=actor, result=result, keep=keep)
 
