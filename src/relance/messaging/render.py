@@ -283,6 +283,9 @@ body { margin:0; padding:0; background:#f3f5f8; }
 .content h1 { font-size:22px; } .content h2 { font-size:18px; } .content h3 { font-size:16px; }
 .content a { color:#1f5fa8; }
 .content ul, .content ol { margin:0 0 14px 0; padding-left:24px; }
+.documents { padding:12px 32px; border-top:1px solid #dde3ea; font-family:Arial,Helvetica,sans-serif;
+  font-size:13px; color:#1c2430; }
+.documents a { color:#1f5fa8; }
 .footer { padding:16px 32px; font-family:Arial,Helvetica,sans-serif; font-size:12px; line-height:1.5;
   color:#6b7785; }
 @media only screen and (max-width: 660px) { .card { width:100% !important; } .content { padding:16px !important; } }
@@ -296,6 +299,13 @@ class EmailLayout:
     language: str
     company_name: str
     footer: tuple[str, ...] = field(default_factory=tuple)
+    document_links: bool = True  # a line with the statement as PDF and Excel under every body
+
+
+_DOCUMENTS = {
+    "en": "Your statement of account: ",
+    "fr": "Votre relevé de compte : ",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +318,13 @@ class CompiledEmail:
 def _layout_document(layout: EmailLayout, body: str) -> str:
     escape = html.escape
     footer = "<br>".join(escape(line) for line in layout.footer)
+    documents = ""
+    if layout.document_links:
+        label = escape(_DOCUMENTS.get(layout.language[:2], _DOCUMENTS["en"]))
+        documents = (
+            f'<tr><td class="documents">{label}<a href="#statement_pdf_link">PDF</a> · '
+            '<a href="#statement_excel_link">Excel</a></td></tr>'
+        )
     return (
         f'<!DOCTYPE html><html lang="{escape(layout.language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -319,6 +336,7 @@ def _layout_document(layout: EmailLayout, body: str) -> str:
         'style="width:640px;max-width:640px">'
         f'<tr><td class="header">{escape(layout.company_name)}</td></tr>'
         f'<tr><td class="content">{body}</td></tr>'
+        f"{documents}"
         f'<tr><td class="footer">{footer}</td></tr>'
         "</table></td></tr></table></body></html>"
     )
@@ -328,8 +346,13 @@ def compile_email(template: CompiledTemplate, layout: EmailLayout) -> CompiledEm
     """The template inside the layout, CSS inlined once; rendering then only fills the slots."""
     body = "".join(f"#{p.name}" if isinstance(p, Slot) and p.mode == "html" else _attr_token(p) for p in template.html)
     document = _inliner.inline(_layout_document(layout, body))
+    text: tuple[str | Slot, ...] = template.text
+    if layout.document_links:
+        label = _DOCUMENTS.get(layout.language[:2], _DOCUMENTS["en"])
+        text = (*text, f"\n\n{label}\nPDF: ", Slot("statement_pdf_link", "text"), "\nExcel: ")
+        text = (*text, Slot("statement_excel_link", "text"))
     text_footer = "\n".join(layout.footer)
-    text = (*template.text, f"\n\n-- \n{text_footer}\n") if text_footer else (*template.text, "\n")
+    text = (*text, f"\n\n-- \n{text_footer}\n") if text_footer else (*text, "\n")
     return CompiledEmail(template, _split(document, mode="html"), text)
 
 
@@ -339,19 +362,17 @@ def _attr_token(part: str | Slot) -> str:
 
 @lru_cache(maxsize=512)
 def _cached_compile_email(
-    subject: str, body_source: str, body_format: str, language: str, company_name: str, footer: tuple[str, ...]
-) -> CompiledEmail:
+    subject: str, body_source: str, body_format: str, layout: EmailLayout
+) -> CompiledEmail:  # fmt: skip
     template = compile_template(subject=subject, body_source=body_source, body_format=body_format)
-    return compile_email(template, EmailLayout(language, company_name, footer))
+    return compile_email(template, layout)
 
 
 def compiled_email_for(
     *, subject: str, body_source: str, body_format: str, layout: EmailLayout
 ) -> CompiledEmail:  # fmt: skip
     """Compile (cached by content) a stored template inside a layout."""
-    return _cached_compile_email(
-        subject, body_source, body_format, layout.language, layout.company_name, tuple(layout.footer)
-    )
+    return _cached_compile_email(subject, body_source, body_format, layout)
 
 
 # --- rendering ------------------------------------------------------------------------------

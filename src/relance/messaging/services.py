@@ -1,9 +1,9 @@
 """Templates as a company keeps them: save (checked), install the shipped ones, find one.
 
-    template_save(company=c, code="preventive", channel="email", language="fr", name=..., subject=...,
-                  body_source=..., body_format="markdown", actor=actor)   # TemplateError
-    templates_install_defaults(company=c, actor=actor) -> number created
-    template_for(company=c, code="preventive", channel="email", language="fr") -> MessageTemplate | None
+template_save(company=c, code="preventive", channel="email", language="fr", name=..., subject=...,
+              body_source=..., body_format="markdown", actor=actor)   # TemplateError
+templates_install_defaults(company=c, actor=actor) -> number created
+template_for(company=c, code="preventive", channel="email", language="fr") -> MessageTemplate | None
 """
 
 from __future__ import annotations
