@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -50,28 +51,45 @@ def companies_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Co
     return Company.objects.filter(memberships__user_id=user.pk)
 
 
-def _open_items_sql(*, company_id: int, as_of: dt.date, customer_id: int | None = None) -> tuple[str, list[Any]]:
+def _open_items_sql(
+    *, company_id: int, as_of: dt.date, customer_id: int | None = None, customer_ids: Sequence[int] | None = None
+) -> tuple[str, list[Any]]:
     """SQL of every item open at `as_of`, one row per item, signed open amount.
 
     Columns: item_type, item_id, customer_id, number, issue_date, due_date, amount, currency,
-    open_amount, po_number.
+    open_amount, po_number. With customers given, both the items and the allocations summed are
+    restricted to them (else a statement would aggregate the allocations of the whole company).
     """
-    customer_filter = " AND {alias}.customer_id = %s" if customer_id is not None else ""
+    ids: list[int] | None = [customer_id] if customer_id is not None else None
+    if customer_ids is not None:
+        ids = list(customer_ids)
+    marks = ", ".join(["%s"] * len(ids)) if ids else ""
 
     def with_customer(alias: str, params: list[Any]) -> tuple[str, list[Any]]:
-        if customer_id is None:
+        if ids is None:
             return "", params
-        return customer_filter.format(alias=alias), [*params, customer_id]
+        return f" AND {alias}.customer_id IN ({marks})", [*params, *ids]
 
-    debit_filter, debit_params = with_customer("i", [company_id, as_of, company_id, as_of])
-    credit_filter, credit_params = with_customer("c", [company_id, as_of, company_id, as_of])
-    payment_filter, payment_params = with_customer("p", [company_id, as_of, company_id, as_of])
+    def allocations(column: str, table: str) -> tuple[str, list[Any]]:
+        if ids is None:
+            return "", []
+        return (
+            f" AND {column} IN (SELECT id FROM {table} WHERE company_id = %s AND customer_id IN ({marks}))",  # noqa: S608
+            [company_id, *ids],
+        )
+
+    debit_alloc, debit_alloc_params = allocations("invoice_id", "ledger_invoice")
+    credit_alloc, credit_alloc_params = allocations("credit_note_id", "ledger_invoice")
+    payment_alloc, payment_alloc_params = allocations("payment_id", "ledger_payment")
+    debit_filter, debit_params = with_customer("i", [company_id, as_of, *debit_alloc_params, company_id, as_of])
+    credit_filter, credit_params = with_customer("c", [company_id, as_of, *credit_alloc_params, company_id, as_of])
+    payment_filter, payment_params = with_customer("p", [company_id, as_of, *payment_alloc_params, company_id, as_of])
     sql = f"""
         SELECT i.kind AS item_type, i.id AS item_id, i.customer_id, i.number, i.issue_date, i.due_date,
                i.amount, i.currency, i.amount - COALESCE(a.allocated, 0) AS open_amount, i.po_number
           FROM ledger_invoice i
           LEFT JOIN (SELECT invoice_id, SUM(amount) AS allocated FROM ledger_allocation
-                      WHERE company_id = %s AND date <= %s AND invoice_id IS NOT NULL
+                      WHERE company_id = %s AND date <= %s AND invoice_id IS NOT NULL{debit_alloc}
                       GROUP BY invoice_id) a ON a.invoice_id = i.id
          WHERE i.company_id = %s AND i.issue_date <= %s AND i.kind IN ('invoice', 'debit_note'){debit_filter}
            AND i.amount - COALESCE(a.allocated, 0) <> 0
@@ -80,7 +98,7 @@ def _open_items_sql(*, company_id: int, as_of: dt.date, customer_id: int | None 
                c.amount, c.currency, -(c.amount - COALESCE(a.allocated, 0)), c.po_number
           FROM ledger_invoice c
           LEFT JOIN (SELECT credit_note_id, SUM(amount) AS allocated FROM ledger_allocation
-                      WHERE company_id = %s AND date <= %s AND credit_note_id IS NOT NULL
+                      WHERE company_id = %s AND date <= %s AND credit_note_id IS NOT NULL{credit_alloc}
                       GROUP BY credit_note_id) a ON a.credit_note_id = c.id
          WHERE c.company_id = %s AND c.issue_date <= %s AND c.kind = 'credit_note'{credit_filter}
            AND c.amount - COALESCE(a.allocated, 0) <> 0
@@ -89,7 +107,7 @@ def _open_items_sql(*, company_id: int, as_of: dt.date, customer_id: int | None 
                p.amount, p.currency, -(p.amount - COALESCE(a.allocated, 0)), ''
           FROM ledger_payment p
           LEFT JOIN (SELECT payment_id, SUM(amount) AS allocated FROM ledger_allocation
-                      WHERE company_id = %s AND date <= %s AND payment_id IS NOT NULL
+                      WHERE company_id = %s AND date <= %s AND payment_id IS NOT NULL{payment_alloc}
                       GROUP BY payment_id) a ON a.payment_id = p.id
          WHERE p.company_id = %s AND p.date <= %s{payment_filter}
            AND p.amount - COALESCE(a.allocated, 0) <> 0
@@ -165,6 +183,10 @@ def open_items(*, company: Company, as_of: dt.date, customer: Customer | None = 
     if customer is not None and customer.company_id != company.pk:
         raise ValueError("customer does not belong to this company")
     sql, params = _open_items_sql(company_id=company.pk, as_of=as_of, customer_id=customer.pk if customer else None)
+    return _read_items(sql, params, as_of)
+
+
+def _read_items(sql: str, params: list[Any], as_of: dt.date) -> list[OpenItem]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM ({sql}) t ORDER BY due_date, number, item_id", params)  # noqa: S608 - no user input in SQL
         rows = cursor.fetchall()
@@ -199,8 +221,25 @@ def open_item_rows(*, company: Company, as_of: dt.date) -> list[tuple[str, int, 
 
 def customer_statement(*, company: Company, customer: Customer, as_of: dt.date) -> Statement:
     """The customer's statement of account at `as_of`: overdue, not yet due, credits, totals per currency."""
+    return _statement(customer, as_of, open_items(company=company, customer=customer, as_of=as_of))
+
+
+def customer_statements(*, company: Company, customers: Sequence[Customer], as_of: dt.date) -> dict[int, Statement]:
+    """The statements of several customers in one query (customer id -> statement)."""
+    if any(customer.company_id != company.pk for customer in customers):
+        raise ValueError("customer does not belong to this company")
+    if not customers:
+        return {}
+    sql, params = _open_items_sql(company_id=company.pk, as_of=as_of, customer_ids=[c.pk for c in customers])
+    items: dict[int, list[OpenItem]] = {c.pk: [] for c in customers}
+    for item in _read_items(sql, params, as_of):
+        items[item.customer_id].append(item)
+    return {c.pk: _statement(c, as_of, items[c.pk]) for c in customers}
+
+
+def _statement(customer: Customer, as_of: dt.date, items: list[OpenItem]) -> Statement:
     statement = Statement(customer=customer, as_of=as_of)
-    for item in open_items(company=company, customer=customer, as_of=as_of):
+    for item in items:
         totals = statement.totals.get(item.open_amount.currency)
         if totals is None:
             zero = Money.zero(item.open_amount.currency)

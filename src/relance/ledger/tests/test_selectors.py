@@ -24,6 +24,7 @@ from relance.ledger.selectors import (
     aging_for_company,
     customer_balances,
     customer_statement,
+    customer_statements,
     item_open_amount,
 )
 from tests.factories import CustomerFactory, InvoiceFactory, PaymentFactory, settle
@@ -180,3 +181,19 @@ def test_sums_stay_exact_over_many_items(company):
     assert aging.days_31_60 == eur("30.00")  # due 31/01: 59 days late
     assert aging.not_due == eur("60.00")
     assert aging.balance == eur("90.00")
+
+
+def test_statements_of_several_customers_in_one_query_equal_each_statement(company, account, django_assert_num_queries):
+    c1, _ = account
+    c2 = CustomerFactory(company=company, code="C2")
+    other = InvoiceFactory(customer=c2, number="X-1", issue_date=D(2026, 1, 1), due_date=D(2026, 2, 1), amount=70_00)
+    settle(other, 20_00, D(2026, 2, 10))
+    c3 = CustomerFactory(company=company, code="C3")  # nothing open
+    with django_assert_num_queries(1):
+        together = customer_statements(company=company, customers=[c1, c2, c3], as_of=AS_OF)
+    for customer in (c1, c2, c3):
+        alone = customer_statement(company=company, customer=customer, as_of=AS_OF)
+        assert together[customer.pk].items == alone.items
+        assert together[customer.pk].totals == alone.totals
+    assert together[c2.pk].totals["EUR"].overdue == eur("50.00")
+    assert together[c3.pk].items == []
