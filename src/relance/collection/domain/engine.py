@@ -28,6 +28,7 @@ covered, in major units, doubled after a broken promise.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
 
 from relance.collection.domain.calendar import BusinessCalendar
@@ -43,6 +44,7 @@ from relance.collection.domain.model import (
 from relance.core.money import Money, currency_exponent
 
 FAMILY_ORDER = {family: index for index, family in enumerate(Family)}
+ONE_DAY = dt.timedelta(days=1)
 
 
 def _money(minor: int, currency: str) -> str:
@@ -104,43 +106,23 @@ def _ineligible(step: StepRule, customer: CustomerFacts, account: _Account, curr
     return None
 
 
-def _latest_step(
-    item: ItemFacts,
-    steps: tuple[StepRule, ...],
-    offsets: tuple[int, ...],
-    customer: CustomerFacts,
-    account: _Account,
-    calendar: BusinessCalendar,
-    today: dt.date,
-    notes: list[str],
-) -> StepRule | None:
-    """The step this item should get today, or None.
+def _unit(currency: str) -> int:
+    """Minor units per major unit (100 for EUR), memoised: asked for every item of every decision."""
+    unit = _UNITS.get(currency)
+    if unit is None:
+        unit = _UNITS[currency] = 10 ** currency_exponent(currency)
+    return unit
 
-    Steps are sorted by offset and their working days never go backwards, so the due steps are a
-    prefix of `steps`. Walking it from the latest, a step already done ends the search: neither
-    it nor an earlier one may be given again.
-    """
-    schedule = calendar.schedule(item.due_date, offsets)
-    due_count = 0
-    while due_count < len(schedule) and schedule[due_count] <= today:
-        due_count += 1
-    done = item.done_step_ids
-    for index in range(due_count - 1, -1, -1):
-        step = steps[index]
-        if step.id in done:
-            return None  # given already (or a later one was): nothing new for this item
-        reason = _ineligible(step, customer, account, item.currency)
-        if reason is None:
-            return step
-        notes.append(f"{item.number}: {reason}")
-    return None
+
+_UNITS: dict[str, int] = {}
 
 
 def _priority(items: list[ItemFacts], today: dt.date) -> int:
     total = 0
     for item in items:
-        days = max((today - item.due_date).days, 0)
-        total += item.open_minor * days // (10 ** currency_exponent(item.currency))
+        days = (today - item.due_date).days
+        if days > 0:
+            total += item.open_minor * days // _unit(item.currency)
     return total
 
 
@@ -160,9 +142,9 @@ def decide(
         notes.append(f"{today.isoformat()} is not a working day ({calendar.why_closed(today)})")
         return outcome
 
-    account = _Account(customer, today)
-    steps = scenario.due_steps
-    by_family: dict[Family, list[tuple[ItemFacts, StepRule]]] = defaultdict(list)
+    account: _Account | None = None  # built when a step's condition needs the account's amounts
+    steps, offsets, conditioned = scenario.due_steps, scenario.due_offsets, scenario.due_conditioned
+    by_family: dict[Family, list[tuple[ItemFacts, StepRule]]] = {}
     for item in customer.items:
         if item.open_minor <= 0:
             continue
@@ -172,9 +154,30 @@ def decide(
         if item.promised_until is not None and today <= item.promised_until:
             notes.append(f"{item.number} skipped: payment promised, waiting until {item.promised_until.isoformat()}")
             continue
-        step = _latest_step(item, steps, scenario.due_offsets, customer, account, calendar, today, notes)
-        if step is not None:
-            by_family[step.family].append((item, step))
+        # The latest due step. Steps are sorted by offset and their working days never go
+        # backwards, so the due steps are a prefix of `steps`. Walking it from the latest, a step
+        # already done ends the search: neither it nor an earlier one may be given again; a step
+        # whose conditions fail gives way to the one before it.
+        done = item.done_step_ids
+        index = bisect_right(calendar.schedule(item.due_date, offsets), today) - 1
+        while index >= 0:
+            step = steps[index]
+            if step.id in done:
+                break  # given already (or a later one was): nothing new for this item
+            if conditioned[index]:
+                if account is None:
+                    account = _Account(customer, today)
+                reason = _ineligible(step, customer, account, item.currency)
+                if reason is not None:
+                    notes.append(f"{item.number}: {reason}")
+                    index -= 1
+                    continue
+            pairs = by_family.get(step.family)
+            if pairs is None:
+                by_family[step.family] = [(item, step)]
+            else:
+                pairs.append((item, step))
+            break
 
     broken_step = scenario.broken_promise_step
     promise_family: Family | None = None
@@ -192,13 +195,15 @@ def decide(
                 for item_id in promise.item_ids
                 if item_id in items_by_id and items_by_id[item_id].open_minor > 0 and not items_by_id[item_id].disputed
             }
-            pairs = [pair for pair in by_family[promise_family] if pair[0].id not in promised]
+            pairs = [pair for pair in by_family.get(promise_family, ()) if pair[0].id not in promised]
             pairs.extend((items_by_id[item_id], broken_step) for item_id in sorted(promised))
             by_family[promise_family] = pairs
 
     for family, pairs in by_family.items():
         if family == promise_family and broken_step is not None:
             chosen = broken_step
+        elif len(pairs) == 1:
+            chosen = pairs[0][1]
         else:
             chosen = max((step for _item, step in pairs), key=lambda s: (s.offset_days, s.order))
         if chosen.min_days_since_contact and customer.last_contact is not None:
@@ -210,7 +215,8 @@ def decide(
                     f"{chosen.min_days_since_contact} required"
                 )
                 continue
-        pairs.sort(key=lambda pair: (pair[0].due_date, pair[0].number))
+        if len(pairs) > 1:
+            pairs.sort(key=lambda pair: (pair[0].due_date, pair[0].number))
         reasons = []
         for item, step in pairs:
             if step is broken_step and family == promise_family:
@@ -259,16 +265,13 @@ def next_review(
         if customer.paused_until is None:
             return never
         if today <= customer.paused_until:
-            return customer.paused_until + dt.timedelta(days=1)
+            return customer.paused_until + ONE_DAY
     if item.promised_until is not None and today <= item.promised_until:
-        return item.promised_until + dt.timedelta(days=1)
-    latest_due = None
-    for step, day in zip(scenario.due_steps, calendar.schedule(item.due_date, scenario.due_offsets), strict=True):
-        if day > today:
-            if latest_due is not None and latest_due.id not in item.done_step_ids | given_today:
-                return today + dt.timedelta(days=1)  # a due step is still pending (waiting for its family)
-            return day
-        latest_due = step
-    if latest_due is not None and latest_due.id not in item.done_step_ids | given_today:
-        return today + dt.timedelta(days=1)
-    return never
+        return item.promised_until + ONE_DAY
+    schedule = calendar.schedule(item.due_date, scenario.due_offsets)
+    due_count = bisect_right(schedule, today)
+    if due_count:
+        latest_due = scenario.due_steps[due_count - 1].id
+        if latest_due not in item.done_step_ids and latest_due not in given_today:
+            return today + ONE_DAY  # a due step is still pending (waiting for its family)
+    return schedule[due_count] if due_count < len(schedule) else never

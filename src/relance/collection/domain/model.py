@@ -51,14 +51,19 @@ class StepRule:
     min_days_since_contact: int = 0  # wait until the last contact is at least this old
     tags: frozenset[str] = frozenset()  # only customers with one of these tags (empty: all)
     order: int = 0
+    # Derived once (the engine asks for them for every item): the family and the label ("D+3").
+    family: Family = field(init=False, repr=False, compare=False)
+    label: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "family", FAMILY_OF[self.channel])
+        label = f"D{self.offset_days:+d}" if self.trigger == Trigger.DUE else "broken promise"
+        object.__setattr__(self, "label", label)
 
     @property
-    def family(self) -> Family:
-        return FAMILY_OF[self.channel]
-
-    @property
-    def label(self) -> str:
-        return f"D{self.offset_days:+d}" if self.trigger == Trigger.DUE else "broken promise"
+    def has_conditions(self) -> bool:
+        """Conditions that may pass the step over (tags, account amounts)."""
+        return bool(self.tags or self.min_overdue_minor or self.min_open_minor)
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,11 @@ class ScenarioRules:
     @cached_property
     def due_offsets(self) -> tuple[int, ...]:
         return tuple(step.offset_days for step in self.due_steps)
+
+    @cached_property
+    def due_conditioned(self) -> tuple[bool, ...]:
+        """For each due step: whether a condition may pass it over."""
+        return tuple(step.has_conditions for step in self.due_steps)
 
     @cached_property
     def broken_promise_step(self) -> StepRule | None:

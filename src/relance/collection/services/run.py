@@ -38,11 +38,12 @@ from relance.collection.models import (
 from relance.collection.models.actions import OPEN_STATUSES
 from relance.collection.services.statuses import blocked_reasons, promises_evaluate
 from relance.core.audit import Actor
-from relance.core.batch import no_cyclic_gc
+from relance.core.batch import RowInserter, no_cyclic_gc
 from relance.core.models import AuditEvent
 from relance.ledger.models import REVIEW_NEVER, REVIEW_NOW, Company, Invoice
 
 CUSTOMERS_PER_BATCH = 2000
+REVIEW_CHUNK = 900  # invoice ids per UPDATE ... IN (...)
 
 
 @dataclass
@@ -157,13 +158,22 @@ def _scenario_fingerprint(company: Company) -> str:
 
 
 def _write_reviews(reviews: dict[int, dt.date]) -> None:
+    """One UPDATE per review date and chunk of invoices: a batch's invoices share a few dates."""
     if not reviews:
         return
+    by_date: dict[dt.date, list[int]] = defaultdict(list)
+    for pk, day in reviews.items():
+        by_date[day].append(pk)
     adapt = connection.ops.adapt_datefield_value
     with connection.cursor() as cursor:
-        cursor.executemany(
-            "UPDATE ledger_invoice SET review_on = %s WHERE id = %s", [(adapt(d), pk) for pk, d in reviews.items()]
-        )
+        for day, ids in by_date.items():
+            ids.sort()
+            for start in range(0, len(ids), REVIEW_CHUNK):
+                chunk = ids[start : start + REVIEW_CHUNK]
+                cursor.execute(
+                    f"UPDATE ledger_invoice SET review_on = %s WHERE id IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
+                    [adapt(day), *chunk],
+                )
 
 
 def _step_label(decision: Decision) -> str:
@@ -171,10 +181,20 @@ def _step_label(decision: Decision) -> str:
     return f"{step.label} {step.name}" if step.trigger == Trigger.DUE else step.name
 
 
+ACTION_FIELDS = ("company", "customer", "date", "family", "channel", "scenario", "step", "step_label",
+                 "template_code", "status", "reasons", "priority", "assigned_to")  # fmt: skip
+ITEM_FIELDS = ("action", "invoice", "step")
+EVENT_FIELDS = ("company", "customer", "actor_kind", "actor_label", "code", "object_type", "object_id", "data")
+
+
 def _persist(
     facts: CompanyFacts, decisions: list[Decision], actor: Actor, result: RunResult, *, keep: bool
 ) -> list[Decision]:
-    """Write the decisions not already made today; return those skipped for that reason."""
+    """Write the decisions not already made today; return those skipped for that reason.
+
+    Actions, their items and their audit events are inserted with one `executemany` each (no
+    model instances); the new actions' ids are read back by their unique key (customer, day,
+    family)."""
     company, today = facts.company, facts.today
     if not decisions:
         return []
@@ -188,90 +208,112 @@ def _persist(
     fresh = [d for d in decisions if (d.customer_id, d.family.value) not in existing]
     skipped = [d for d in decisions if (d.customer_id, d.family.value) in existing]
     result.already_done += len(skipped)
-    actions = []
-    for decision in fresh:
-        step = facts.steps.get(decision.step.id)
-        actions.append(
-            Action(
-                company=company,
-                customer_id=decision.customer_id,
-                date=today,
-                family=decision.family,
-                channel=decision.step.channel,
-                scenario_id=facts.scenario_of[decision.customer_id].id,
-                step=step,
-                step_label=_step_label(decision)[:120],
-                template_code=decision.step.template,
-                status=status_for(decision),
-                reasons=list(decision.reasons),
-                priority=decision.priority,
-                assigned_to_id=facts.collector_of[decision.customer_id],
-            )
+    if not fresh:
+        return skipped
+    actions = RowInserter(Action, ACTION_FIELDS)
+    day = connection.ops.adapt_datefield_value(today)
+    labels = [_step_label(d)[:120] for d in fresh]
+    statuses = [status_for(d) for d in fresh]
+    actions.insert(
+        (
+            company.pk,
+            d.customer_id,
+            day,
+            d.family.value,
+            d.step.channel.value,
+            facts.scenario_of[d.customer_id].id,
+            d.step.id if d.step.id in facts.steps else None,
+            label,
+            d.step.template,
+            status,
+            actions.prepare("reasons", list(d.reasons)),
+            d.priority,
+            facts.collector_of[d.customer_id],
         )
-    Action.objects.bulk_create(actions, batch_size=2000)
-    items: list[ActionItem] = []
-    events: list[AuditEvent] = []
-    promise_links: list[tuple[int, int]] = []
-    for action, decision in zip(actions, fresh, strict=True):
-        items.extend(ActionItem(action=action, invoice_id=i, step_id=s) for i, s in decision.item_steps)
-        promise_links.extend((action.pk, p) for p in decision.promise_ids)
-        events.append(
-            AuditEvent(
-                company=company,
-                customer_id=decision.customer_id,
-                actor_kind=actor.kind,
-                actor_label=actor.label,
-                code="collection.action.decided",
-                object_type="collection.action",
-                object_id=str(action.pk),
-                data={
-                    "date": today.isoformat(),
-                    "channel": action.channel,
-                    "step": action.step_label,
-                    "status": action.status,
-                    "reasons": list(decision.reasons),
-                },
-            )
+        for d, label, status in zip(fresh, labels, statuses, strict=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT customer_id, family, id FROM collection_action WHERE date = %s AND customer_id BETWEEN %s AND %s",
+            [day, low, high],
         )
-    ActionItem.objects.bulk_create(items, batch_size=5000)
-    AuditEvent.objects.bulk_create(events, batch_size=2000)
+        action_id = {(customer_id, family): pk for customer_id, family, pk in cursor.fetchall()}
+    ids = [action_id[(d.customer_id, d.family.value)] for d in fresh]
+    RowInserter(ActionItem, ITEM_FIELDS).insert(
+        (pk, invoice_id, step_id) for pk, d in zip(ids, fresh, strict=True) for invoice_id, step_id in d.item_steps
+    )
+    events = RowInserter(AuditEvent, EVENT_FIELDS)
+    iso_day, actor_label = today.isoformat(), actor.label[:200]
+    events.insert(
+        (
+            company.pk,
+            d.customer_id,
+            actor.kind,
+            actor_label,
+            "collection.action.decided",
+            "collection.action",
+            str(pk),
+            events.prepare("data", _event_data(iso_day, d, label, status)),
+        )
+        for pk, d, label, status in zip(ids, fresh, labels, statuses, strict=True)
+    )
+    promise_links = [(pk, p) for pk, d in zip(ids, fresh, strict=True) for p in d.promise_ids]
     if promise_links:
         through = Action.promises.through
         through.objects.bulk_create([through(action_id=a, promise_id=p) for a, p in promise_links])
         Promise.objects.filter(pk__in={p for _a, p in promise_links}).update(followed_up_on=today)
-    result.created_count += len(actions)
+    result.created_count += len(ids)
     if keep:
-        result.created.extend(actions)
+        created = Action.objects.in_bulk(ids)
+        result.created.extend(created[pk] for pk in ids)
     return skipped
+
+
+def _event_data(day: str, decision: Decision, label: str, status: str) -> dict[str, object]:
+    return {"date": day, "channel": decision.step.channel.value, "step": label, "status": status,
+            "reasons": list(decision.reasons)}  # fmt: skip
+
+
+def decide_batch(
+    facts: CompanyFacts, *, outcomes: list[CustomerOutcome] | None = None
+) -> tuple[list[Decision], dict[int, dt.date]]:
+    """The decisions for a batch of customers and the next review date of every invoice read:
+    everything the run computes before writing. With `outcomes`, the customers' outcomes that
+    decided or noted something are appended to it."""
+    today, calendar = facts.today, facts.calendar
+    tomorrow = today + dt.timedelta(days=1)
+    reviews: dict[int, dt.date] = dict.fromkeys(facts.closed_invoice_ids, REVIEW_NEVER)
+    decisions: list[Decision] = []
+    no_steps: frozenset[int] = frozenset()
+    for customer in facts.customers:
+        scenario = facts.scenario_of[customer.id]
+        outcome = decide(customer=customer, scenario=scenario, calendar=calendar, today=today)
+        if outcomes is not None and (outcome.decisions or outcome.notes):
+            outcomes.append(outcome)
+        if outcome.deferred:
+            reviews.update(dict.fromkeys((item.id for item in customer.items), tomorrow))
+            decisions.extend(outcome.decisions)
+            continue
+        given: dict[int, frozenset[int]] = {}
+        for decision in outcome.decisions:
+            decisions.append(decision)
+            for item_id, step_id in decision.item_steps:
+                given[item_id] = given.get(item_id, no_steps) | {step_id}
+        for item in customer.items:
+            reviews[item.id] = next_review(
+                customer=customer, item=item, scenario=scenario, calendar=calendar, today=today,
+                given_today=given.get(item.id, no_steps),
+            )  # fmt: skip
+    return decisions, reviews
 
 
 def _decide_batch(facts: CompanyFacts, *, actor: Actor, result: RunResult, keep: bool) -> None:
     """Decide for a batch of customers, persist the actions and the next review dates."""
-    today = facts.today
-    tomorrow = today + dt.timedelta(days=1)
-    reviews: dict[int, dt.date] = dict.fromkeys(facts.closed_invoice_ids, REVIEW_NEVER)
-    decisions: list[Decision] = []
-    for customer in facts.customers:
-        result.customer_codes[customer.id] = customer.code
-        scenario = facts.scenario_of[customer.id]
-        outcome = decide(customer=customer, scenario=scenario, calendar=facts.calendar, today=today)
-        decisions.extend(outcome.decisions)
-        if keep and (outcome.decisions or outcome.notes):
-            result.outcomes.append(outcome)
-        given: dict[int, set[int]] = defaultdict(set)
-        for decision in outcome.decisions:
-            for item_id, step_id in decision.item_steps:
-                given[item_id].add(step_id)
-        for item in customer.items:
-            reviews[item.id] = (
-                tomorrow
-                if outcome.deferred
-                else next_review(
-                    customer=customer, item=item, scenario=scenario, calendar=facts.calendar, today=today,
-                    given_today=frozenset(given.get(item.id, ())),
-                )
-            )  # fmt: skip
+    decisions, reviews = decide_batch(facts, outcomes=result.outcomes if keep else None)
+    if keep:
+        result.customer_codes.update((customer.id, customer.code) for customer in facts.customers)
     skipped = _persist(facts, decisions, actor, result, keep=keep)
+    tomorrow = facts.today + dt.timedelta(days=1)
     for decision in skipped:  # a same-family action exists today: try again tomorrow
         reviews.update(dict.fromkeys(decision.item_ids, tomorrow))
     _write_reviews(reviews)
@@ -285,6 +327,7 @@ def _run_batches(company: Company, today: dt.date, *, actor: Actor, result: RunR
         facts = load_candidate_facts(company=company, today=today, customer_range=(chunk[0], chunk[-1]), setup=setup)
         result.customers_seen += len(facts.customers)
         _decide_batch(facts, actor=actor, result=result, keep=keep)
+        del facts
 
 
 def collection_run(
