@@ -16,8 +16,10 @@ docs/sending.md) and reports back through signals, connected at the end of this 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -27,19 +29,27 @@ from django.utils import timezone
 
 from relance.collection.domain.calendar import BusinessCalendar
 from relance.collection.domain.model import Channel, Family
-from relance.collection.models import Action, ActionStatus, CollectionSettings, Promise, PromiseStatus, Step
-from relance.collection.statements import (
-    StatementBundle,
-    formal_notice_pdf_for,
-    statement_bundle,
-    statement_pdf_for,
-    without_items,
+from relance.collection.models import (
+    Action,
+    ActionStatus,
+    CollectionSettings,
+    Dispute,
+    DisputeStatus,
+    Promise,
+    PromiseStatus,
+    Step,
 )
-from relance.core.audit import Actor, record
+from relance.collection.statements import StatementBundle, formal_notice_pdf_for, statement_pdf_for, without_items
+from relance.core.audit import Actor, event, record, record_many
 from relance.core.errors import RelanceError
+from relance.core.models import AuditEvent
 from relance.core.money import Money
 from relance.documents.payment_qr import customer_rf_reference
+from relance.finance.penalties import RateBook
+from relance.finance.rates_store import load_rate_book
+from relance.finance.selectors import invoice_allocations, penalties_enabled, statement_penalties
 from relance.ledger.models import Company, Contact, Customer, Invoice
+from relance.ledger.selectors import OpenItem, customer_statements
 from relance.messaging.context import BankDetails, Line, MessageContext, Totals
 from relance.messaging.hashtags import NEEDS
 from relance.messaging.links import link_urls, new_link, token_for
@@ -59,7 +69,7 @@ from relance.messaging.render import (
     compiled_email_for,
     render_email,
 )
-from relance.messaging.services import mail_settings, template_for
+from relance.messaging.services import TemplateBook, mail_settings
 
 PAYMENT_DEADLINE_DAYS = 8
 
@@ -118,50 +128,50 @@ def _footer(company: Company) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _promised_invoice_ids(customer: Customer) -> set[int]:
-    return set(
-        Promise.invoices.through.objects.filter(
-            promise__customer=customer, promise__status=PromiseStatus.OPEN
-        ).values_list("invoice_id", flat=True)
-    )
+# --- one customer's data, read in batches ----------------------------------------------------
+
+
+@dataclass
+class Account:
+    """What an e-mail needs about one customer, read for many customers at once by `_Composer.load`."""
+
+    bundle: StatementBundle
+    contacts: list[Contact]
+    promised_ids: set[int]
+    with_pdf: set[int]
 
 
 def message_context(
-    bundle: StatementBundle,
+    account: Account,
     *,
     language: str,
     contact: Contact | None,
     urls_token: str | None,
-    invoice_pdfs: bool = True,
     promise: Promise | None = None,
     dispute_reason: str = "",
     disputed_ids: frozenset[int] = frozenset(),
     exclude_disputed: bool = False,
 ) -> MessageContext:
     """Everything a template may show about this customer today."""
+    bundle = account.bundle
     company, customer, statement = bundle.company, bundle.customer, bundle.statement
     if exclude_disputed:
         statement = without_items(statement, bundle.disputed_invoice_ids)
     urls = link_urls(urls_token) if urls_token else None
-    with_pdf: set[int] = set()
-    if urls is not None and invoice_pdfs:
-        ids = [item.item_id for item in statement.items if item.item_type != "payment"]
-        with_pdf = set(
-            Invoice.objects.filter(pk__in=ids).filter(~Q(pdf="") | ~Q(pdf_url="")).values_list("pk", flat=True)
-        )
-    promised = _promised_invoice_ids(customer)
     penalties_by_item = {
         invoice_id: sum((line.amount.minor for line in result.interest_lines), 0)
         + sum((line.amount.minor for line in result.indemnity_lines), 0)
         for invoice_id, result in bundle.penalties.by_invoice.items()
     }
+    disputed_all, promised, with_pdf = bundle.disputed_invoice_ids, account.promised_ids, account.with_pdf
+    enabled = bundle.penalties.enabled
 
-    def line(item, status: str) -> Line:  # type: ignore[no-untyped-def]
-        if item.item_id in bundle.disputed_invoice_ids:
+    def line(item: OpenItem, status: str) -> Line:
+        if item.item_id in disputed_all:
             status = "disputed"
         elif item.item_id in promised:
             status = "promised"
-        penalty = penalties_by_item.get(item.item_id) if bundle.penalties.enabled else None
+        penalty = penalties_by_item.get(item.item_id) if enabled else None
         return Line(
             number=item.number,
             issue_date=item.issue_date,
@@ -177,7 +187,7 @@ def message_context(
 
     totals = []
     for currency, t in statement.totals.items():
-        penalties = bundle.penalties.total(currency) if bundle.penalties.enabled else Money.zero(currency)
+        penalties = bundle.penalties.total(currency) if enabled else Money.zero(currency)
         totals.append(Totals(currency, t.overdue, t.not_due, t.credits, penalties))
     collector = customer.collector
     provides = {"customer", "collector", "statement", "bank", "deadline"}
@@ -189,7 +199,6 @@ def message_context(
         provides.add("promise")
     if disputed_ids or dispute_reason:
         provides.add("dispute")
-    disputed = [line(i, "disputed") for i in statement.items if i.item_id in disputed_ids]
     return MessageContext(
         language=language,
         today=statement.as_of,
@@ -203,9 +212,9 @@ def message_context(
         overdue=[line(i, "overdue") for i in statement.overdue],
         not_due=[line(i, "not_due") for i in statement.not_due],
         credits=[line(i, "credit") for i in statement.credits],
-        disputed=disputed,
+        disputed=[line(i, "disputed") for i in statement.items if i.item_id in disputed_ids],
         totals=totals,
-        penalties_shown=bundle.penalties.enabled,
+        penalties_shown=enabled,
         bank=BankDetails(
             holder=company.legal_name or company.name,
             iban=company.iban,
@@ -227,7 +236,7 @@ def message_context(
     )
 
 
-# --- composing one e-mail -------------------------------------------------------------------
+# --- composing e-mails ----------------------------------------------------------------------
 
 
 @dataclass
@@ -261,103 +270,183 @@ def _not_before(company: Company, now: dt.datetime) -> dt.datetime | None:
     return dt.datetime.combine(day, start, tzinfo=zone)
 
 
+def _group(rows: Iterable[tuple[int, int]]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = defaultdict(set)
+    for key, value in rows:
+        found[key].add(value)
+    return found
+
+
+class _Composer:
+    """Composes the e-mails of one company on one day: settings, templates and rates read once,
+    customers' accounts read in batches (a handful of queries per batch, not per customer)."""
+
+    def __init__(self, company: Company, today: dt.date, now: dt.datetime | None = None) -> None:
+        self.company, self.today = company, today
+        self.now = now or timezone.now()
+        self.mail = mail_settings(company)
+        self.sender, self.domain = _sender(company, self.mail)
+        self.not_before = _not_before(company, self.now)
+        self.templates = TemplateBook(company, Channel.EMAIL)
+        self.footer = _footer(company)
+        self._rates: RateBook | None = None
+
+    def rates(self) -> RateBook:
+        if self._rates is None:
+            self._rates = load_rate_book()
+        return self._rates
+
+    def load(self, customers: list[Customer]) -> dict[int, Account]:
+        company = self.company
+        ids = [c.pk for c in customers]
+        statements = customer_statements(company=company, customers=customers, as_of=self.today)
+        contacts: dict[int, list[Contact]] = defaultdict(list)
+        for contact in Contact.objects.filter(customer_id__in=ids):
+            contacts[contact.customer_id].append(contact)
+        disputed = _group(
+            Dispute.invoices.through.objects.filter(
+                dispute__customer_id__in=ids, dispute__status=DisputeStatus.OPEN
+            ).values_list("dispute__customer_id", "invoice_id")
+        )
+        promised = _group(
+            Promise.invoices.through.objects.filter(
+                promise__customer_id__in=ids, promise__status=PromiseStatus.OPEN
+            ).values_list("promise__customer_id", "invoice_id")
+        )
+        item_ids = [i.item_id for s in statements.values() for i in s.items if i.item_type != "payment"]
+        with_pdf: set[int] = set()
+        if self.mail.invoice_pdfs == InvoicePdfMode.LINK and item_ids:
+            with_pdf = set(
+                Invoice.objects.filter(pk__in=item_ids).filter(~Q(pdf="") | ~Q(pdf_url="")).values_list("pk", flat=True)
+            )
+        enabled = {c.pk for c in customers if penalties_enabled(company, c)}
+        overdue_ids = [i.item_id for pk in enabled for i in statements[pk].overdue]
+        allocations = invoice_allocations(overdue_ids) if overdue_ids else {}
+        accounts = {}
+        for customer in customers:
+            statement = statements[customer.pk]
+            disputed_ids = frozenset(disputed.get(customer.pk, ()))
+            penalties = statement_penalties(
+                company=company, customer=customer, statement=statement, excluded_invoice_ids=disputed_ids,
+                rates=self.rates() if customer.pk in enabled and statement.overdue else None,
+                allocations=allocations,
+            )  # fmt: skip
+            accounts[customer.pk] = Account(
+                bundle=StatementBundle(company, customer, statement, penalties, disputed_ids),
+                contacts=contacts.get(customer.pk, []),
+                promised_ids=promised.get(customer.pk, set()),
+                with_pdf=with_pdf,
+            )
+        return accounts
+
+    def compose(
+        self,
+        account: Account,
+        *,
+        template_code: str,
+        reference: str = "",
+        cc_buyer: bool = False,
+        cc_finance: bool = False,
+        promise: Promise | None = None,
+        dispute_reason: str = "",
+        disputed_ids: frozenset[int] = frozenset(),
+        to_override: list[str] | None = None,
+        extra_attachments: list[tuple[str, bytes]] | None = None,
+    ) -> Composed:
+        company, mail, today = self.company, self.mail, self.today
+        bundle = account.bundle
+        customer = bundle.customer
+        to, cc = recipients(account.contacts, cc_buyer=cc_buyer, cc_finance=cc_finance)
+        if not to and not to_override:
+            raise EmailError(f"{customer.name} has no contact with a usable e-mail address")
+        first = to[0] if to else None
+        language = ((first.language if first else "") or customer.language or company.language)[:2]
+        template = self.templates.get(template_code, language)
+        if template is None:
+            raise EmailError(f"no e-mail template '{template_code}' for {company.name}")
+        link = new_link(
+            customer=customer, contact=first, days=mail.link_validity_days, reference=reference, now=self.now
+        )
+        context = message_context(
+            account,
+            language=template.language,
+            contact=first,
+            urls_token=token_for(link),
+            promise=promise,
+            dispute_reason=dispute_reason,
+            disputed_ids=disputed_ids,
+        )
+        layout = EmailLayout(template.language, company.name, self.footer)
+        compiled = compiled_email_for(
+            subject=template.subject, body_source=template.body_source, body_format=template.body_format, layout=layout
+        )
+        rendered = render_email(compiled, context, where=f"template {template.code} ({template.language})")
+        collector = customer.collector
+        reply_to = ""
+        if mail.reply_to_collector and collector is not None and collector.email:
+            reply_to = f"{collector.get_full_name() or collector.get_username()} <{collector.email}>"
+        message = OutboxMessage(
+            company=company,
+            customer=customer,
+            reference=reference[:60],
+            template_code=template.code,
+            language=template.language,
+            status=OutboxStatus.QUEUED,
+            message_id=make_message_id(self.domain),
+            from_email=self.sender,
+            to=to_override or [_address(c) for c in to],
+            cc=[] if to_override else [_address(c) for c in cc],
+            bcc=[mail.archive_bcc] if mail.archive_bcc and not to_override else [],
+            reply_to=reply_to,
+            contact_ids=[] if to_override else [c.pk for c in [*to, *cc]],
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            headers={
+                "Auto-Submitted": "auto-generated",
+                "X-Relance-Customer": customer.code,
+                **({"X-Relance-Reference": reference} if reference else {}),
+            },
+            not_before=None if to_override else self.not_before,
+        )
+        attachments = []
+        if mail.attach_statement_pdf:
+            attachments.append(
+                OutboxAttachment(
+                    filename=f"statement-{customer.code}-{today.isoformat()}.pdf",
+                    mimetype="application/pdf",
+                    content=statement_pdf_for(bundle, language=template.language),
+                )
+            )
+        if template_code == "formal_notice_cover":
+            attachments.append(
+                OutboxAttachment(
+                    filename=f"formal-notice-{customer.code}-{today.isoformat()}.pdf",
+                    mimetype="application/pdf",
+                    content=formal_notice_pdf_for(bundle, language=template.language),
+                )
+            )
+        if mail.invoice_pdfs == InvoicePdfMode.ATTACH:
+            attachments += _invoice_attachments(bundle, limit=mail.max_attachment_bytes)
+        for filename, content in extra_attachments or []:
+            attachments.append(OutboxAttachment(filename=filename, mimetype="application/pdf", content=content))
+        return Composed(message, attachments, link, rendered)
+
+
 def email_compose(
     *,
     company: Company,
     customer: Customer,
     template_code: str,
     today: dt.date,
-    reference: str = "",
-    cc_buyer: bool = False,
-    cc_finance: bool = False,
-    promise: Promise | None = None,
-    dispute_reason: str = "",
-    disputed_ids: frozenset[int] = frozenset(),
-    to_override: list[str] | None = None,
-    extra_attachments: list[tuple[str, bytes]] | None = None,
     now: dt.datetime | None = None,
+    **options: Any,
 ) -> Composed:
     """One e-mail for one customer, rendered and ready to queue (nothing saved). EmailError when
     the customer has no usable address (unless `to_override`) or no template exists."""
-    mail = mail_settings(company)
-    contacts = list(customer.contacts.all())
-    to, cc = recipients(contacts, cc_buyer=cc_buyer, cc_finance=cc_finance)
-    if not to and not to_override:
-        raise EmailError(f"{customer.name} has no contact with a usable e-mail address")
-    first = to[0] if to else None
-    language = ((first.language if first else "") or customer.language or company.language)[:2]
-    template = template_for(company=company, code=template_code, channel=Channel.EMAIL, language=language)
-    if template is None:
-        raise EmailError(f"no e-mail template '{template_code}' for {company.name}")
-    now = now or timezone.now()
-    link = new_link(customer=customer, contact=first, days=mail.link_validity_days, reference=reference, now=now)
-    bundle = statement_bundle(company=company, customer=customer, as_of=today)
-    context = message_context(
-        bundle,
-        language=template.language,
-        contact=first,
-        urls_token=token_for(link),
-        invoice_pdfs=mail.invoice_pdfs == InvoicePdfMode.LINK,
-        promise=promise,
-        dispute_reason=dispute_reason,
-        disputed_ids=disputed_ids,
-    )
-    layout = EmailLayout(template.language, company.name, tuple(context.company_footer))
-    compiled = compiled_email_for(
-        subject=template.subject, body_source=template.body_source, body_format=template.body_format, layout=layout
-    )
-    rendered = render_email(compiled, context, where=f"template {template.code} ({template.language})")
-    sender, domain = _sender(company, mail)
-    collector = customer.collector
-    reply_to = ""
-    if mail.reply_to_collector and collector is not None and collector.email:
-        reply_to = f"{collector.get_full_name() or collector.get_username()} <{collector.email}>"
-    message = OutboxMessage(
-        company=company,
-        customer=customer,
-        reference=reference[:60],
-        template_code=template.code,
-        language=template.language,
-        status=OutboxStatus.QUEUED,
-        message_id=make_message_id(domain),
-        from_email=sender,
-        to=to_override or [_address(c) for c in to],
-        cc=[] if to_override else [_address(c) for c in cc],
-        bcc=[mail.archive_bcc] if mail.archive_bcc and not to_override else [],
-        reply_to=reply_to,
-        contact_ids=[] if to_override else [c.pk for c in [*to, *cc]],
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        headers={
-            "Auto-Submitted": "auto-generated",
-            "X-Relance-Customer": customer.code,
-            **({"X-Relance-Reference": reference} if reference else {}),
-        },
-        not_before=None if to_override else _not_before(company, now),
-    )
-    attachments = []
-    if mail.attach_statement_pdf:
-        attachments.append(
-            OutboxAttachment(
-                filename=f"statement-{customer.code}-{today.isoformat()}.pdf",
-                mimetype="application/pdf",
-                content=statement_pdf_for(bundle, language=template.language),
-            )
-        )
-    if template_code == "formal_notice_cover":
-        attachments.append(
-            OutboxAttachment(
-                filename=f"formal-notice-{customer.code}-{today.isoformat()}.pdf",
-                mimetype="application/pdf",
-                content=formal_notice_pdf_for(bundle, language=template.language),
-            )
-        )
-    if mail.invoice_pdfs == InvoicePdfMode.ATTACH:
-        attachments += _invoice_attachments(bundle, limit=mail.max_attachment_bytes)
-    for filename, content in extra_attachments or []:
-        attachments.append(OutboxAttachment(filename=filename, mimetype="application/pdf", content=content))
-    return Composed(message, attachments, link, rendered)
+    composer = _Composer(company, today, now)
+    account = composer.load([customer])[customer.pk]
+    return composer.compose(account, template_code=template_code, **options)
 
 
 def _invoice_attachments(bundle: StatementBundle, *, limit: int) -> list[OutboxAttachment]:
@@ -373,13 +462,16 @@ def _invoice_attachments(bundle: StatementBundle, *, limit: int) -> list[OutboxA
     return found
 
 
-def _queue(composed: Composed) -> OutboxMessage:
-    composed.link.save()
-    composed.message.save()
-    for attachment in composed.attachments:
-        attachment.message = composed.message
-    OutboxAttachment.objects.bulk_create(composed.attachments)
-    return composed.message
+def _save(composed: list[Composed]) -> None:
+    """Links, messages and attachments of many e-mails, in a few statements."""
+    AccessLink.objects.bulk_create([c.link for c in composed], batch_size=500)
+    OutboxMessage.objects.bulk_create([c.message for c in composed], batch_size=500)
+    attachments = []
+    for item in composed:
+        for attachment in item.attachments:
+            attachment.message = item.message
+            attachments.append(attachment)
+    OutboxAttachment.objects.bulk_create(attachments, batch_size=100)
 
 
 # --- actions -> outbox ----------------------------------------------------------------------
@@ -393,23 +485,28 @@ class DispatchReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _broken_promise(action: Action) -> Promise | None:
-    return action.promises.order_by("-promised_date").first()
+DISPATCH_BATCH = 250
 
 
-def _compose_for_action(action: Action, today: dt.date, now: dt.datetime | None = None) -> Composed:
+def _compose_for_action(composer: _Composer, account: Account, action: Action, promise: Promise | None) -> Composed:
     step: Step | None = action.step
-    return email_compose(
-        company=action.company,
-        customer=action.customer,
+    return composer.compose(
+        account,
         template_code=action.template_code,
-        today=today,
         reference=f"action:{action.pk}",
         cc_buyer=bool(step and step.cc_buyer),
         cc_finance=bool(step and step.cc_finance),
-        promise=_broken_promise(action),
-        now=now,
+        promise=promise,
     )
+
+
+def _broken_promises(actions: list[Action]) -> dict[int, Promise]:
+    """The latest promise each action follows up (broken-promise steps)."""
+    through = Action.promises.through.objects.filter(action_id__in=[a.pk for a in actions]).select_related("promise")
+    found: dict[int, Promise] = {}
+    for row in through.order_by("promise__promised_date"):
+        found[row.action_id] = row.promise
+    return found
 
 
 def _no_address(action: Action, actor: Actor, reason: str) -> None:
@@ -421,43 +518,60 @@ def _no_address(action: Action, actor: Actor, reason: str) -> None:
            obj=action, data={"reason": reason})  # fmt: skip
 
 
-def _queued(action: Action, message: OutboxMessage, actor: Actor) -> None:
+def _queued_event(action: Action, message: OutboxMessage, actor: Actor) -> AuditEvent:
     action.outcome = {**action.outcome, "outbox": str(message.uuid)}
-    action.save(update_fields=["outcome"])
-    record(actor=actor, code="collection.email.queued", company=action.company, customer=action.customer,
-           obj=action, data={"subject": message.subject, "to": message.to, "outbox": str(message.uuid)})  # fmt: skip
+    data = {"subject": message.subject, "to": message.to, "outbox": str(message.uuid)}
+    return event(
+        actor=actor, code="collection.email.queued", company=action.company, customer=action.customer, obj=action,
+        data=data,
+    )  # fmt: skip
 
 
 def emails_dispatch(*, company: Company, today: dt.date, actor: Actor) -> DispatchReport:
-    """Queue today's automatic e-mails (planned actions not yet queued), one transaction per e-mail."""
+    """Queue today's automatic e-mails (planned e-mail actions not yet queued), in batches."""
     report = DispatchReport()
-    actions = (
+    pending = (
         Action.objects.filter(company=company, channel=Channel.EMAIL, status=ActionStatus.PLANNED, date__lte=today)
         .exclude(outcome__has_key="outbox")
         .select_related("company", "customer", "customer__collector", "step")
         .order_by("pk")
     )
-    now = timezone.now()
-    for action in actions:
+    actions = list(pending)
+    if not actions:
+        return report
+    composer = _Composer(company, today)
+    for start in range(0, len(actions), DISPATCH_BATCH):
+        chunk = actions[start : start + DISPATCH_BATCH]
+        customers = list({a.customer_id: a.customer for a in chunk}.values())
         with transaction.atomic():
-            try:
-                composed = _compose_for_action(action, today, now)
-            except EmailError as error:
-                if "usable e-mail" in str(error):
-                    _no_address(action, actor, str(error))
-                    report.to_task += 1
-                else:
+            accounts = composer.load(customers)
+            promises = _broken_promises(chunk)
+            composed, queued, events = [], [], []
+            for action in chunk:
+                try:
+                    item = _compose_for_action(composer, accounts[action.customer_id], action, promises.get(action.pk))
+                except EmailError as error:
+                    if "usable e-mail" in str(error):
+                        _no_address(action, actor, str(error))
+                        report.to_task += 1
+                    else:
+                        _fail(action, actor, str(error))
+                        report.failed += 1
+                    report.errors.append(str(error))
+                    continue
+                except RenderError as error:
                     _fail(action, actor, str(error))
                     report.failed += 1
-                report.errors.append(str(error))
-                continue
-            except RenderError as error:
-                _fail(action, actor, str(error))
-                report.failed += 1
-                report.errors.append(str(error))
-                continue
-            _queued(action, _queue(composed), actor)
-            report.queued += 1
+                    report.errors.append(str(error))
+                    continue
+                composed.append(item)
+                queued.append(action)
+            _save(composed)
+            for action, item in zip(queued, composed, strict=True):
+                events.append(_queued_event(action, item.message, actor))
+            Action.objects.bulk_update(queued, ["outcome"], batch_size=500)
+            record_many(events)
+            report.queued += len(composed)
     return report
 
 
@@ -471,9 +585,15 @@ def _fail(action: Action, actor: Actor, reason: str) -> None:
            obj=action, data={"reason": reason})  # fmt: skip
 
 
+def _compose_one(action: Action, today: dt.date) -> Composed:
+    composer = _Composer(action.company, today)
+    account = composer.load([action.customer])[action.customer_id]
+    return _compose_for_action(composer, account, action, _broken_promises([action]).get(action.pk))
+
+
 def email_preview(*, action: Action, today: dt.date | None = None) -> RenderedEmail:
     """What the e-mail of this action would be now (nothing saved)."""
-    return _compose_for_action(action, today or action.date).rendered
+    return _compose_one(action, today or action.date).rendered
 
 
 @transaction.atomic
@@ -483,13 +603,13 @@ def action_email_send(*, action: Action, actor: Actor, today: dt.date | None = N
         raise EmailError("only an e-mail waiting to be sent can be confirmed")
     if "outbox" in action.outcome:
         raise EmailError("this e-mail is already queued")
-    composed = _compose_for_action(action, today or action.date)
-    message = _queue(composed)
+    composed = _compose_one(action, today or action.date)
+    _save([composed])
     action.status = ActionStatus.PLANNED
     action.status_reason = ""
-    action.save(update_fields=["status", "status_reason"])
-    _queued(action, message, actor)
-    return message
+    record_many([_queued_event(action, composed.message, actor)])
+    action.save(update_fields=["status", "status_reason", "outcome"])
+    return composed.message
 
 
 @transaction.atomic
@@ -502,7 +622,8 @@ def email_send_now(
         company=company, customer=customer, template_code=template_code, today=today,
         reference=reference or "manual", to_override=to_override,
     )  # fmt: skip
-    message = _queue(composed)
+    _save([composed])
+    message = composed.message
     data = {"subject": message.subject, "to": message.to, "template": template_code, "test": bool(to_override)}
     record(actor=actor, code="collection.email.queued", company=company, customer=customer, obj=message, data=data)
     return message

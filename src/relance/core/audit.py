@@ -51,3 +51,30 @@ def record(
         object_id=str(obj.pk) if obj is not None else "",
         data=data or {},
     )
+
+
+def event(
+    *,
+    actor: Actor,
+    code: str,
+    company: Model | None = None,
+    customer: Model | None = None,
+    obj: Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An unsaved event, for services that record many at once with `record_many`."""
+    return AuditEvent(
+        actor_kind=actor.kind,
+        actor_label=actor.label[:200],
+        actor_user_id=actor.user.pk if actor.user is not None else None,
+        code=code,
+        company_id=company.pk if company is not None else None,
+        customer_id=customer.pk if customer is not None else None,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        data=data or {},
+    )
+
+
+def record_many(events: list[AuditEvent]) -> None:
+    AuditEvent.objects.bulk_create(events, batch_size=1000)

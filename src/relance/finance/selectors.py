@@ -10,6 +10,7 @@ get no penalty. A missing reference rate is reported per invoice, never turned i
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -62,6 +63,15 @@ class StatementPenalties:
         return overdue + self.total(currency)
 
 
+def invoice_allocations(invoice_ids: list[int]) -> dict[int, list[tuple[dt.date, int]]]:
+    """What was paid on each invoice and when (payments, credit notes, settlements)."""
+    found: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    rows = Allocation.objects.filter(invoice_id__in=invoice_ids).values_list("invoice_id", "date", "amount")
+    for invoice_id, date, amount in rows:
+        found[invoice_id].append((date, int(amount)))
+    return found
+
+
 def statement_penalties(
     *,
     company: Company,
@@ -70,6 +80,7 @@ def statement_penalties(
     excluded_invoice_ids: frozenset[int] = frozenset(),
     rates: RateBook | None = None,
     force: bool = False,
+    allocations: dict[int, list[tuple[dt.date, int]]] | None = None,
 ) -> StatementPenalties:
     """Penalties of every overdue invoice of the statement (nothing when disabled, unless `force`)."""
     enabled = force or penalties_enabled(company, customer)
@@ -79,11 +90,11 @@ def statement_penalties(
         return result
     rule = penalty_rule_for(company, customer)
     rates = rates or load_rate_book()
-    paid: dict[int, list[PaymentFact]] = defaultdict(list)
-    for invoice_id, date, amount in Allocation.objects.filter(invoice_id__in=[i.item_id for i in overdue]).values_list(
-        "invoice_id", "date", "amount"
-    ):
-        paid[invoice_id].append((invoice_id, date, amount))  # type: ignore[arg-type]
+    paid: dict[int, list[tuple[int, dt.date, int]]] = defaultdict(list)
+    if allocations is None:
+        allocations = invoice_allocations([i.item_id for i in overdue])
+    for invoice_id in (i.item_id for i in overdue):
+        paid[invoice_id] = [(invoice_id, date, amount) for date, amount in allocations.get(invoice_id, ())]
     totals: dict[str, Money] = {}
     for item in overdue:
         currency = item.amount.currency

@@ -165,10 +165,29 @@ def templates_install_defaults(*, company: Company, actor: Actor) -> int:
 def template_for(*, company: Company, code: str, channel: str, language: str) -> MessageTemplate | None:
     """The template in the reader's language, else the company's language, else English, else any."""
     candidates = {t.language: t for t in MessageTemplate.objects.filter(company=company, code=code, channel=channel)}
-    for choice in (language, language[:2], company.language, "en"):
+    return pick_language(candidates, language, company.language)
+
+
+def pick_language(
+    candidates: dict[str, MessageTemplate], language: str, company_language: str
+) -> MessageTemplate | None:  # fmt: skip
+    for choice in (language, language[:2], company_language, "en"):
         if choice in candidates:
             return candidates[choice]
     return next(iter(candidates.values()), None)
+
+
+class TemplateBook:
+    """Every template of one channel of a company, read once (for runs that render many messages)."""
+
+    def __init__(self, company: Company, channel: str) -> None:
+        self.company = company
+        self.by_code: dict[str, dict[str, MessageTemplate]] = {}
+        for template in MessageTemplate.objects.filter(company=company, channel=channel):
+            self.by_code.setdefault(template.code, {})[template.language] = template
+
+    def get(self, code: str, language: str) -> MessageTemplate | None:
+        return pick_language(self.by_code.get(code, {}), language, self.company.language)
 
 
 def mail_settings(company: Company) -> MailSettings:

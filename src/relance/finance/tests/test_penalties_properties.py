@@ -19,7 +19,7 @@ from relance.finance.penalties import InvoiceFacts, PaymentFact, RateBook, compu
 from relance.finance.rates_store import load_rate_book
 
 FIRST = dt.date(2015, 1, 1)
-LAST = dt.date(2026, 7, 1)  # a delay may end on 1 July 2026: its days are still counted in 2026-H1
+LAST = dt.date(2026, 6, 30)  # the last day of 2026-H1: a later day of delay would need the 2026-H2 rate
 
 RULES = {
     "fr": ("EUR", {}),
