@@ -640,24 +640,29 @@ def _action_of(message: OutboxMessage) -> Action | None:
 
 
 def on_message_sent(message: OutboxMessage, **_: object) -> None:
-    action = _action_of(message)
-    if action is None or action.status not in (ActionStatus.PLANNED, ActionStatus.TO_CONFIRM):
+    """The action of a sent e-mail is done (one UPDATE: this runs once per e-mail sent)."""
+    kind, _, pk = message.reference.partition(":")
+    if kind != "action" or not pk.isdigit():
         return
-    action.status = ActionStatus.DONE
-    action.done_at = message.sent_at or timezone.now()
-    action.done_by = "outbox"
-    action.outcome = {**action.outcome, "sent": True, "message_id": message.message_id}
-    action.save(update_fields=["status", "done_at", "done_by", "outcome"])
+    Action.objects.filter(pk=int(pk), status__in=(ActionStatus.PLANNED, ActionStatus.TO_CONFIRM)).update(
+        status=ActionStatus.DONE, done_at=message.sent_at or timezone.now(), done_by="outbox"
+    )
 
 
-def on_message_failed(message: OutboxMessage, permanent: bool = False, reason: str = "", **_: object) -> None:
-    """A permanent failure fails the action and gives the collector a task to fix the address."""
+def on_message_failed(
+    message: OutboxMessage, permanent: bool = False, reason: str = "", addresses: list[str] | None = None, **_: object
+) -> None:
+    """A permanent failure fails the action (unless the message reached its other recipients) and
+    gives the collector a task to fix the address."""
     if not permanent:
         return
     action = _action_of(message)
     customer = message.customer
-    if action is not None and action.status in (ActionStatus.PLANNED, ActionStatus.TO_CONFIRM):
+    delivered = message.status == OutboxStatus.SENT
+    if not delivered and action is not None and action.status in (ActionStatus.PLANNED, ActionStatus.TO_CONFIRM):
         _fail(action, Actor.system("outbox"), f"e-mail failed: {reason}")
+    if addresses:
+        reason = f"{reason} ({', '.join(addresses)})"
     if customer is None:
         return
     today = timezone.now().astimezone(ZoneInfo(message.company.timezone)).date()

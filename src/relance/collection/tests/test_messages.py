@@ -166,7 +166,7 @@ def test_sent_and_failed_reports_update_the_action_and_give_the_collector_a_task
     on_message_sent(message)
     action = Action.objects.get(channel="email")
     assert action.status == ActionStatus.DONE
-    assert action.outcome["message_id"] == message.message_id
+    assert action.outcome["outbox"] == str(message.uuid)
     on_message_failed(message, permanent=True, reason="550 no such user")
     task = Action.objects.get(channel="task")
     assert task.status == ActionStatus.TO_CONFIRM
