@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "anymail",
     "relance.core",
     "relance.accounts",
     "relance.ledger",
@@ -161,6 +162,22 @@ def smtp_mailer() -> dict[str, object]:
 
 
 MAILERS = {"default": smtp_mailer()}
+# E-mail services through django-anymail (RELANCE_EMAIL_BACKEND=anymail.backends.postmark.EmailBackend...):
+# every RELANCE_ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"], e.g. RELANCE_ANYMAIL_POSTMARK_SERVER_TOKEN,
+# RELANCE_ANYMAIL_MAILGUN_API_KEY, and RELANCE_ANYMAIL_WEBHOOK_SECRET ("user:password", the basic auth
+# of the delivery webhooks under /anymail/). See docs/sending.md.
+ANYMAIL = {
+    name.removeprefix("RELANCE_ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("RELANCE_ANYMAIL_")
+}
+# The outbox (docs/sending.md): how long a claimed message belongs to a worker of another host,
+# the waits between attempts after a transient error (minutes), and the attempts before giving up.
+RELANCE_OUTBOX_LEASE_SECONDS = int(os.environ.get("RELANCE_OUTBOX_LEASE_SECONDS", "600"))
+RELANCE_OUTBOX_BACKOFF_MINUTES = [
+    float(m) for m in os.environ.get("RELANCE_OUTBOX_BACKOFF_MINUTES", "1,5,15,60,240").split(",") if m.strip()
+]
+RELANCE_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("RELANCE_OUTBOX_MAX_ATTEMPTS", "6"))
 DEFAULT_FROM_EMAIL = os.environ.get("RELANCE_DEFAULT_FROM_EMAIL", "relance@localhost")
 RELANCE_BASE_URL = os.environ.get("RELANCE_BASE_URL", "http://127.0.0.1:8000")  # links in e-mails
 

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "run": "the daily collection run: decide and record today's actions (--dry-run to preview)",
     "plan": "what the run will do to whom on which day over the next days, if nothing changes",
     "scenarios": "list collection scenarios, install the standard ones, copy one",
+    "outbox": "send the queued e-mails (--loop to keep sending), show the outbox, queue one again",
     "worker": "run background tasks and each company's daily run at its local time",
     "manage": "run any Django management command (migrate, createsuperuser, shell...)",
 }

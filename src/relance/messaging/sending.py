@@ -1,0 +1,691 @@
+"""Sending the outbox exactly once: batches over one SMTP connection, a two-phase DATA, recovery.
+
+    report = send_outbox(limit=None, company=None)     # -> SendReport; what `relance outbox send` runs
+    recover_stale(now=None)                            # done at the start of every pass
+    outbox_retry(message=row, actor=actor, force=False)
+
+The protocol (docs/sending.md has the whole story):
+
+1. **Claim** a batch of due rows (QUEUED, or FAILED_TRANSIENT whose `next_attempt_at` has come;
+   `not_before` passed), oldest first, in one short transaction: status SENDING, phase `claimed`,
+   `claimed_by` = "host:pid:random". PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED`, so two
+   workers never take the same rows; SQLite: the transaction is IMMEDIATE (one writer) and the
+   UPDATE is conditional on the status, the rows read back by `claimed_by`.
+2. Per row, on one SMTP connection: MAIL FROM, RCPT TO (to + cc + bcc), DATA, and the whole
+   dot-stuffed message written *without* the final ".". Until that final "." a server must
+   discard what it has (RFC 5321, 4.1.1.4): a crash here leaves the row `claimed`, and it is
+   sent again later: nobody has received it.
+3. **Commit** phase `committing` for the row (the same small transaction also records the
+   outcome of the previous row: SENT, the audit event, the signal).
+4. Write the final "." and read the reply. 250: the row is SENT (committed with the next row's
+   step 3, or at the end of the batch). The crash window between the final "." and that commit
+   is the ambiguous moment: the server may have accepted the message. Such a row is found in
+   phase `committing` and becomes SENT with `unconfirmed=True`; it is never sent again
+   automatically (a collector can resend it by hand: `relance outbox retry ID --force`).
+
+Recovery: a row in SENDING whose worker is dead (same host, `os.kill(pid, 0)` fails or the
+process is a zombie) is recovered at the start of the next pass; a row of another host (or of a
+pid still alive) after `RELANCE_OUTBOX_LEASE_SECONDS` (600). `claimed` -> QUEUED, `committing` ->
+SENT unconfirmed.
+
+Other mail backends (an e-mail service through django-anymail, locmem, console...): the same
+claim and phases around one `send_messages([message])` call per row; the call as a whole is the
+ambiguous moment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import re
+import secrets
+import smtplib
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from email.utils import parseaddr
+from typing import Any
+
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from anymail.message import AnymailMessage
+from django.conf import settings
+from django.core.mail import mailers
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
+from django.db import connection, transaction
+from django.db.models import Q
+from django.dispatch import Signal
+from django.utils import timezone
+
+from relance.core.audit import Actor, record
+from relance.core.errors import RelanceError
+from relance.ledger.models import Company, Contact
+from relance.messaging.mime import Attachment, Envelope, build_mime
+from relance.messaging.models import OutboxMessage, OutboxStatus
+from relance.messaging.signals import message_failed, message_sent
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+DEFAULT_LEASE_SECONDS = 600
+DEFAULT_BACKOFF_MINUTES = (1, 5, 15, 60, 240)
+DEFAULT_MAX_ATTEMPTS = 6
+DUE_STATUSES = (OutboxStatus.QUEUED, OutboxStatus.FAILED_TRANSIENT)
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+class OutboxError(RelanceError):
+    code = "messaging.outbox"
+
+
+def lease_seconds() -> int:
+    return int(getattr(settings, "RELANCE_OUTBOX_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
+def max_attempts() -> int:
+    return max(1, int(getattr(settings, "RELANCE_OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)))
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """The wait after the n-th failed attempt (1-based): 1, 5, 15, 60, 240 minutes, then the last again."""
+    minutes: Sequence[float] = getattr(settings, "RELANCE_OUTBOX_BACKOFF_MINUTES", DEFAULT_BACKOFF_MINUTES)
+    if not minutes:
+        minutes = DEFAULT_BACKOFF_MINUTES
+    return dt.timedelta(minutes=float(minutes[min(max(attempts, 1), len(minutes)) - 1]))
+
+
+@dataclass(slots=True)
+class SendReport:
+    claimed: int = 0
+    sent: int = 0
+    unconfirmed: int = 0  # considered sent after a connection loss right after the final "."
+    partial: int = 0  # sent, with some recipients refused
+    failed_transient: int = 0
+    failed_permanent: int = 0
+    lost: int = 0  # claims taken over by another worker (lease expired) before the final "."
+    recovered_requeued: int = 0
+    recovered_unconfirmed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def summary(self) -> str:
+        text = (
+            f"{self.sent} sent, {self.failed_transient} to retry, {self.failed_permanent} failed"
+            f" ({self.claimed} claimed"
+        )
+        extras = [
+            (self.unconfirmed, "unconfirmed"),
+            (self.partial, "with refused recipients"),
+            (self.lost, "taken over"),
+            (self.recovered_requeued, "recovered and queued again"),
+            (self.recovered_unconfirmed, "recovered as sent unconfirmed"),
+        ]
+        text += "".join(f", {count} {label}" for count, label in extras if count)
+        return text + ")"
+
+
+# --- the worker's identity and the recovery of dead workers' rows -------------------------------
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    try:  # a killed process that its parent has not reaped yet still has a pid: a zombie is dead
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            state = handle.read().rpartition(b")")[2].split()[:1]
+    except OSError:
+        return True
+    return state != [b"Z"]
+
+
+def _worker_dead(claimed_by: str, host: str) -> bool:
+    parts = claimed_by.split(":")
+    if len(parts) < 3 or parts[0] != host or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    return pid != os.getpid() and not _pid_alive(pid)
+
+
+# --- outcomes: what happened to a row, recorded in the next small transaction ------------------
+
+
+@dataclass(slots=True)
+class _Outcome:
+    row: OutboxMessage
+    kind: str  # sent | unconfirmed | transient | permanent | release
+    reason: str = ""
+    addresses: list[str] = field(default_factory=list)  # refused addresses (contacts to mark)
+    at: dt.datetime = field(default_factory=timezone.now)
+    provider_id: str = ""
+    recovered: bool = False
+
+
+def _event(at: dt.datetime, name: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"at": at.isoformat(), "event": name, "detail": detail[:1000], **extra}
+
+
+def _emit(signal: Signal, row: OutboxMessage, **kwargs: Any) -> None:
+    """Receivers run in a savepoint: their failure is logged and never undoes the send's outcome."""
+    if not signal.has_listeners(OutboxMessage):
+        return
+    try:
+        with transaction.atomic():
+            signal.send(sender=OutboxMessage, message=row, **kwargs)
+    except Exception:
+        logger.exception("a receiver of %s failed for outbox message %s", signal, row.pk)
+
+
+def mark_contacts_failed(row: OutboxMessage, addresses: Iterable[str], reason: str, at: dt.datetime) -> int:
+    """The ledger contacts of the row whose e-mail is one of `addresses` are marked as failing."""
+    wanted = {a.strip().lower() for a in addresses if a.strip()}
+    if not wanted or not row.contact_ids:
+        return 0
+    match = Q()
+    for address in wanted:
+        match |= Q(email__iexact=address)
+    return (
+        Contact.objects.filter(pk__in=list(row.contact_ids))
+        .filter(match)
+        .update(email_failed_at=at, email_failed_reason=reason[:300])
+    )
+
+
+def _audit_data(row: OutboxMessage, **extra: Any) -> dict[str, Any]:
+    return {"subject": row.subject, "to": list(row.to), "message_id": row.message_id, **extra}
+
+
+def _apply(outcome: _Outcome, *, actor: Actor, report: SendReport) -> None:
+    """Record one outcome. Runs inside a transaction; conditional on the claim still being ours."""
+    row, at = outcome.row, outcome.at
+    mine = OutboxMessage.objects.filter(pk=row.pk, status=OutboxStatus.SENDING, claimed_by=row.claimed_by)
+    if outcome.kind == "release":
+        if mine.update(status=OutboxStatus.QUEUED, phase="", claimed_by="", claimed_at=None):
+            row.status, row.phase, row.claimed_by, row.claimed_at = OutboxStatus.QUEUED, "", "", None
+            if outcome.recovered:
+                report.recovered_requeued += 1
+        return
+    if outcome.kind in ("sent", "unconfirmed"):
+        unconfirmed = outcome.kind == "unconfirmed"
+        events = list(row.events)
+        if unconfirmed:
+            events.append(_event(at, "unconfirmed", outcome.reason))
+        for address in outcome.addresses:
+            events.append(_event(at, "refused", outcome.reason, recipient=address))
+        changes: dict[str, Any] = {
+            "status": OutboxStatus.SENT,
+            "phase": "",
+            "sent_at": at,
+            "unconfirmed": unconfirmed,
+            "events": events,
+            "last_error": outcome.reason if outcome.addresses else ("" if not unconfirmed else outcome.reason),
+        }
+        if outcome.provider_id:
+            changes["provider_id"] = outcome.provider_id[:200]
+        if not mine.update(**changes):
+            return
+        for name, value in changes.items():
+            setattr(row, name, value)
+        if outcome.recovered:
+            report.recovered_unconfirmed += 1
+        else:
+            report.sent += 1
+            report.unconfirmed += unconfirmed
+            report.partial += bool(outcome.addresses)
+        record(
+            actor=actor,
+            code="messaging.email.sent",
+            company=row.company,
+            customer=row.customer,
+            obj=row,
+            data=_audit_data(row, cc=list(row.cc), unconfirmed=unconfirmed, refused=outcome.addresses),
+        )
+        _emit(message_sent, row)
+        if outcome.addresses:
+            mark_contacts_failed(row, outcome.addresses, outcome.reason, at)
+            _emit(message_failed, row, permanent=True, reason=outcome.reason, addresses=list(outcome.addresses))
+        return
+    attempts = row.attempts + 1
+    permanent = outcome.kind == "permanent" or attempts >= max_attempts()
+    reason = outcome.reason
+    if outcome.kind == "transient" and permanent:
+        reason = f"{reason} (gave up after {attempts} attempts)"
+    changes = {
+        "status": OutboxStatus.FAILED_PERMANENT if permanent else OutboxStatus.FAILED_TRANSIENT,
+        "phase": "",
+        "claimed_by": "",
+        "claimed_at": None,
+        "attempts": min(attempts, 32767),
+        "next_attempt_at": None if permanent else at + backoff(attempts),
+        "last_error": reason[:2000],
+        "events": [*row.events, _event(at, "failed" if permanent else "deferred", reason, attempt=attempts)],
+    }
+    if not mine.update(**changes):
+        return
+    for name, value in changes.items():
+        setattr(row, name, value)
+    if permanent:
+        report.failed_permanent += 1
+        mark_contacts_failed(row, outcome.addresses, reason, at)
+    else:
+        report.failed_transient += 1
+    data = _audit_data(row, permanent=permanent, reason=reason[:500], addresses=outcome.addresses, attempts=attempts)
+    record(actor=actor, code="messaging.email.failed", company=row.company, customer=row.customer, obj=row, data=data)
+    _emit(message_failed, row, permanent=permanent, reason=reason, addresses=list(outcome.addresses))
+
+
+def recover_stale(
+    *, now: dt.datetime | None = None, actor: Actor | None = None, report: SendReport | None = None
+) -> SendReport:
+    """Rows in SENDING of a dead worker (or past the lease): `claimed` -> QUEUED, `committing` -> SENT unconfirmed."""
+    now = now or timezone.now()
+    actor = actor or Actor.system("outbox")
+    report = report or SendReport()
+    host = socket.gethostname()
+    limit = now - dt.timedelta(seconds=lease_seconds())
+    stale = [
+        row
+        for row in OutboxMessage.objects.filter(status=OutboxStatus.SENDING).select_related("company", "customer")
+        if _worker_dead(row.claimed_by, host) or row.claimed_at is None or row.claimed_at < limit
+    ]
+    for row in stale:
+        if row.phase == OutboxMessage.PHASE_COMMITTING:
+            reason = (
+                f"the worker {row.claimed_by} stopped after writing the end of the message and before recording "
+                "the server's reply: considered sent, never resent automatically"
+            )
+            outcome = _Outcome(row, "unconfirmed", reason=reason, at=row.claimed_at or now, recovered=True)
+        else:
+            outcome = _Outcome(row, "release", recovered=True)
+        with transaction.atomic():
+            _apply(outcome, actor=actor, report=report)
+        logger.warning("outbox message %s recovered from %s: %s", row.pk, row.claimed_by or "?", outcome.kind)
+    return report
+
+
+# --- claiming --------------------------------------------------------------------------------
+
+
+def due_messages(*, now: dt.datetime, company: Company | None = None):  # type: ignore[no-untyped-def]
+    queryset = OutboxMessage.objects.filter(status__in=DUE_STATUSES).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        Q(not_before__isnull=True) | Q(not_before__lte=now),
+    )
+    if company is not None:
+        queryset = queryset.filter(company=company)
+    return queryset.order_by("created_at", "pk")
+
+
+def claim_batch(*, worker: str, size: int, company: Company | None = None) -> list[OutboxMessage]:
+    now = timezone.now()
+    with transaction.atomic():
+        selection = due_messages(now=now, company=company)
+        if connection.features.has_select_for_update_skip_locked:
+            selection = selection.select_for_update(skip_locked=True)
+        ids = list(selection.values_list("pk", flat=True)[:size])
+        if not ids:
+            return []
+        OutboxMessage.objects.filter(pk__in=ids, status__in=DUE_STATUSES).update(
+            status=OutboxStatus.SENDING, phase=OutboxMessage.PHASE_CLAIMED, claimed_by=worker, claimed_at=now
+        )
+    return list(
+        OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.SENDING, claimed_by=worker)
+        .select_related("company", "customer")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )
+
+
+# --- building the message ---------------------------------------------------------------------
+
+
+def envelope_of(row: OutboxMessage) -> Envelope:
+    return Envelope(
+        from_email=row.from_email,
+        to=list(row.to),
+        cc=list(row.cc),
+        subject=row.subject,
+        text=row.text,
+        html=row.html,
+        reply_to=row.reply_to,
+        message_id=row.message_id,
+        headers={str(name): str(value) for name, value in (row.headers or {}).items()},
+        attachments=[Attachment(a.filename, a.mimetype, bytes(a.content)) for a in row.attachments.all()],
+    )
+
+
+def mime_of(row: OutboxMessage) -> bytes:
+    return build_mime(envelope_of(row))
+
+
+def _reply(code: int, message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+    return f"{code} {' '.join(text.split())}".strip()
+
+
+# --- the senders --------------------------------------------------------------------------------
+
+
+class _Sender:
+    """The claim, the outcome commits and the `committing` phase; subclasses talk to the server."""
+
+    def __init__(self, *, backend: BaseEmailBackend, actor: Actor, report: SendReport) -> None:
+        self.backend = backend
+        self.actor = actor
+        self.report = report
+        self.worker = new_worker_id()
+        self.pending: list[_Outcome] = []
+        self.stopped = False
+
+    def commit(self, committing: OutboxMessage | None = None) -> bool:
+        """One small transaction: the outcomes waiting, then `committing` for the row about to finish."""
+        pending, self.pending = self.pending, []
+        claimed = True
+        with transaction.atomic():
+            for outcome in pending:
+                _apply(outcome, actor=self.actor, report=self.report)
+            if committing is not None:
+                claimed = bool(
+                    OutboxMessage.objects.filter(
+                        pk=committing.pk,
+                        status=OutboxStatus.SENDING,
+                        claimed_by=self.worker,
+                        phase=OutboxMessage.PHASE_CLAIMED,
+                    ).update(phase=OutboxMessage.PHASE_COMMITTING)
+                )
+        if committing is not None and claimed:
+            committing.phase = OutboxMessage.PHASE_COMMITTING
+        return claimed
+
+    def outcome(self, row: OutboxMessage, kind: str, reason: str = "", **kwargs: Any) -> None:
+        self.pending.append(_Outcome(row, kind, reason=reason, **kwargs))
+
+    def send_batch(self, rows: list[OutboxMessage]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        try:
+            self.commit()
+        finally:
+            try:
+                self.backend.close()
+            except Exception:  # closing a broken connection must not hide the outcome
+                logger.debug("closing the mail backend failed", exc_info=True)
+
+
+class SmtpSender(_Sender):
+    """MAIL, RCPT, DATA written by hand on Django's SMTP connection, to split DATA in two phases."""
+
+    backend: SmtpEmailBackend
+
+    def connection(self) -> smtplib.SMTP:
+        conn = self.backend.connection
+        if conn is None:
+            self.backend.open()
+            conn = self.backend.connection
+            if conn is None:
+                raise smtplib.SMTPConnectError(-1, b"the SMTP backend did not open a connection")
+            conn.ehlo_or_helo_if_needed()
+        return conn
+
+    def drop(self) -> None:
+        """Close the socket without QUIT: in the middle of DATA, QUIT would be message text."""
+        conn = self.backend.connection
+        self.backend.connection = None
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def reset(self, conn: smtplib.SMTP) -> None:
+        try:
+            conn.rset()
+        except OSError:
+            self.drop()
+
+    def send_batch(self, rows: list[OutboxMessage]) -> None:
+        for index, row in enumerate(rows):
+            try:
+                conn = self.connection()
+            except OSError as exc:  # smtplib's errors are OSErrors too
+                self.drop()
+                reason = f"cannot connect to the SMTP server {self.backend.host}:{self.backend.port}: {exc}"
+                self.report.errors.append(reason)
+                for waiting in rows[index:]:
+                    self.outcome(waiting, "transient", reason)
+                self.stopped = True
+                break
+            self.send_one(conn, row)
+        self.commit()
+
+    def recipients(self, row: OutboxMessage) -> tuple[list[str], list[str]]:
+        valid: list[str] = []
+        invalid: list[str] = []
+        seen: set[str] = set()
+        for value in [*row.to, *row.cc, *row.bcc]:
+            try:
+                address = self.backend.prep_address(value)
+            except ValueError:
+                invalid.append(parseaddr(value)[1] or value)
+                continue
+            if address.lower() not in seen:
+                seen.add(address.lower())
+                valid.append(address)
+        return valid, invalid
+
+    def send_one(self, conn: smtplib.SMTP, row: OutboxMessage) -> None:
+        try:
+            sender = self.backend.prep_address(row.from_email)
+        except ValueError as exc:
+            self.outcome(row, "permanent", f"invalid sender address: {exc}")
+            return
+        recipients, invalid = self.recipients(row)
+        if not recipients:
+            self.outcome(row, "permanent", f"no valid recipient address: {', '.join(invalid)}", addresses=invalid)
+            return
+        payload = _LEADING_DOT.sub(b"..", mime_of(row))
+        if not payload.endswith(b"\r\n"):
+            payload += b"\r\n"
+        stage = "MAIL FROM"
+        refused: dict[str, str] = {address: "invalid address" for address in invalid}
+        try:
+            options = [f"size={len(payload)}"] if conn.does_esmtp and conn.has_extn("size") else []
+            code, text = conn.mail(sender, options)
+            if code != 250:
+                self.refused(conn, row, code, text, stage)
+                return
+            stage = "RCPT TO"
+            deferred: dict[str, str] = {}
+            accepted = 0
+            for address in recipients:
+                code, text = conn.rcpt(address)
+                if code in (250, 251):
+                    accepted += 1
+                elif code == 421:
+                    raise smtplib.SMTPServerDisconnected(_reply(code, text))
+                elif 400 <= code < 500:
+                    deferred[address] = _reply(code, text)
+                else:
+                    refused[address] = _reply(code, text)
+            if deferred:  # nobody has it yet: the whole message waits, so that it is sent once to everyone
+                self.reset(conn)
+                detail = "; ".join(f"{a}: {r}" for a, r in deferred.items())
+                self.outcome(row, "transient", f"recipient deferred at RCPT TO: {detail}")
+                return
+            if not accepted:
+                self.reset(conn)
+                detail = "; ".join(f"{a}: {r}" for a, r in refused.items())
+                self.outcome(row, "permanent", f"every recipient refused: {detail}", addresses=list(refused))
+                return
+            stage = "DATA"
+            code, text = conn.docmd("data")
+            if code != 354:
+                self.refused(conn, row, code, text, stage)
+                return
+            conn.send(payload)  # everything but the final "."
+        except OSError as exc:
+            self.drop()
+            self.outcome(row, "transient", f"connection lost at {stage}: {exc}")
+            return
+        if not self.commit(committing=row):
+            # The lease expired and another worker took the row: abandon this DATA unfinished.
+            self.drop()
+            self.report.lost += 1
+            return
+        try:
+            conn.send(b".\r\n")
+            code, text = conn.getreply()
+        except OSError as exc:
+            self.drop()
+            self.outcome(row, "unconfirmed", f"connection lost after the end of DATA, before the reply: {exc}")
+            return
+        if code == 250:
+            reason = "refused recipients: " + "; ".join(f"{a}: {r}" for a, r in refused.items()) if refused else ""
+            self.outcome(row, "sent", reason, addresses=list(refused))
+        else:
+            self.refused(conn, row, code, text, "end of DATA", reset=False)
+
+    def refused(
+        self, conn: smtplib.SMTP, row: OutboxMessage, code: int, text: bytes, stage: str, reset: bool = True
+    ) -> None:
+        reason = f"{stage}: {_reply(code, text)}"
+        if code == 421 or code < 0:
+            self.drop()
+        elif reset:
+            self.reset(conn)
+        self.outcome(row, "permanent" if code >= 500 else "transient", reason)
+
+
+class BackendSender(_Sender):
+    """Any other Django mail backend: one `send_messages` call per row, the call being the ambiguous moment."""
+
+    def message(self, row: OutboxMessage) -> AnymailMessage:
+        message = AnymailMessage(
+            subject=row.subject,
+            body=row.text,
+            from_email=row.from_email,
+            to=list(row.to),
+            cc=list(row.cc),
+            bcc=list(row.bcc),
+            reply_to=[row.reply_to] if row.reply_to else [],
+            headers={**{str(k): str(v) for k, v in (row.headers or {}).items()}, "Message-ID": row.message_id},
+            connection=self.backend,
+        )
+        if row.html:
+            message.attach_alternative(row.html, "text/html")
+        for attachment in row.attachments.all():
+            message.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
+        message.metadata = {"relance_outbox": str(row.uuid)}  # comes back in e-mail services' webhooks
+        return message
+
+    def send_batch(self, rows: list[OutboxMessage]) -> None:
+        for row in rows:
+            message = self.message(row)
+            if not self.commit(committing=row):
+                self.report.lost += 1
+                continue
+            try:
+                count = self.backend.send_messages([message])
+            except AnymailRecipientsRefused as exc:
+                addresses = [parseaddr(a)[1] for a in message.recipients()]
+                self.outcome(row, "permanent", f"every recipient refused: {exc}", addresses=addresses)
+                continue
+            except AnymailAPIError as exc:
+                status = getattr(exc, "status_code", None)
+                permanent = isinstance(status, int) and 400 <= status < 500 and status not in (408, 429)
+                self.outcome(row, "permanent" if permanent else "transient", f"e-mail service: {exc}")
+                continue
+            except Exception as exc:  # the backend says it did not send: taken at its word, retried later
+                self.outcome(row, "transient", f"{type(exc).__name__}: {exc}")
+                continue
+            if not count:
+                self.outcome(row, "transient", "the mail backend reported nothing sent")
+                continue
+            status = message.anymail_status
+            refused = sorted(
+                address
+                for address, recipient in (status.recipients or {}).items()
+                if recipient.status in ("rejected", "invalid")
+            )
+            ids = status.message_id  # one id, a set of ids (one per recipient), or None
+            provider_id = "" if ids is None else str(ids) if not isinstance(ids, set) else str(sorted(ids)[0])
+            reason = f"refused recipients: {', '.join(refused)}" if refused else ""
+            self.outcome(row, "sent", reason, addresses=refused, provider_id=provider_id or "")
+
+
+def sender_for(*, actor: Actor, report: SendReport) -> _Sender:
+    backend = mailers.default
+    if isinstance(backend, SmtpEmailBackend):
+        return SmtpSender(backend=backend, actor=actor, report=report)
+    return BackendSender(backend=backend, actor=actor, report=report)
+
+
+# --- services ------------------------------------------------------------------------------------
+
+
+def send_outbox(
+    *,
+    limit: int | None = None,
+    company: Company | None = None,
+    batch_size: int = BATCH_SIZE,
+    actor: Actor | None = None,
+) -> SendReport:
+    """Send what is due, batch after batch over one connection, until nothing is due or `limit` rows were claimed."""
+    actor = actor or Actor.system("outbox")
+    report = recover_stale(actor=actor)
+    sender = sender_for(actor=actor, report=report)
+    try:
+        while limit is None or report.claimed < limit:
+            size = batch_size if limit is None else min(batch_size, limit - report.claimed)
+            rows = claim_batch(worker=sender.worker, size=size, company=company)
+            if not rows:
+                break
+            report.claimed += len(rows)
+            sender.send_batch(rows)
+            if sender.stopped:
+                break
+    finally:
+        sender.close()
+    return report
+
+
+def outbox_retry(*, message: OutboxMessage, actor: Actor, force: bool = False) -> OutboxMessage:
+    """Queue a message again now. A sent one (confirmed or not) only with `force`: it will be received twice."""
+    with transaction.atomic():
+        row = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+        if row.status == OutboxStatus.SENDING:
+            raise OutboxError(f"outbox message {row.pk} is being sent by {row.claimed_by}; try again later")
+        if row.status == OutboxStatus.SENT and not force:
+            state = "sent (unconfirmed)" if row.unconfirmed else "sent"
+            raise OutboxError(f"outbox message {row.pk} was {state}; use --force to send it again")
+        previous = row.status
+        now = timezone.now()
+        row.events = [*row.events, _event(now, "retry", f"queued again by {actor.label} (was {previous})")]
+        row.status, row.phase, row.attempts, row.next_attempt_at = OutboxStatus.QUEUED, "", 0, None
+        row.claimed_by, row.claimed_at, row.sent_at, row.unconfirmed = "", None, None, False
+        row.save(
+            update_fields=[
+                "status", "phase", "attempts", "next_attempt_at", "claimed_by", "claimed_at", "sent_at",
+                "unconfirmed", "events",
+            ]
+        )  # fmt: skip
+        record(
+            actor=actor,
+            code="messaging.email.retry",
+            company=row.company,
+            customer=row.customer,
+            obj=row,
+            data=_audit_data(row, previous=previous, forced=force),
+        )
+    return row
