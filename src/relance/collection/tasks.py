@@ -16,10 +16,12 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from relance.collection.messages import emails_dispatch
 from relance.collection.models import CollectionRun, CollectionSettings
 from relance.collection.services.run import collection_run
 from relance.core.audit import Actor
 from relance.ledger.models import Company
+from relance.messaging.tasks import send_outbox_task
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +30,15 @@ logger = logging.getLogger(__name__)
 def run_company(company_id: int, date: str | None = None) -> dict[str, int]:
     company = Company.objects.get(pk=company_id)
     today = dt.date.fromisoformat(date) if date else timezone.now().astimezone(ZoneInfo(company.timezone)).date()
-    result = collection_run(company=company, today=today, actor=Actor.system("daily run"), keep_outcomes=False)
-    logger.info("daily run %s %s: %d actions", company.name, today, result.created_count)
-    return {"created": result.created_count, "cancelled": len(result.cancelled)}
+    actor = Actor.system("daily run")
+    result = collection_run(company=company, today=today, actor=actor, keep_outcomes=False)
+    dispatched = emails_dispatch(company=company, today=today, actor=actor)
+    if dispatched.queued:
+        send_outbox_task.enqueue(company_id=company.pk)
+    logger.info(
+        "daily run %s %s: %d actions, %d e-mails queued", company.name, today, result.created_count, dispatched.queued
+    )
+    return {"created": result.created_count, "cancelled": len(result.cancelled), "queued": dispatched.queued}
 
 
 def schedule_due_runs(*, now: dt.datetime | None = None) -> list[tuple[int, dt.date]]:

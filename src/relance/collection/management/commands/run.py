@@ -6,21 +6,31 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from relance.collection.messages import emails_dispatch
 from relance.collection.services.run import collection_run, decisions_by_customer
 from relance.core.audit import Actor
 from relance.ledger.management.commands._company import resolve_company
 from relance.ledger.models import Company
 from relance.ledger.selectors import company_today
+from relance.messaging.sending import send_outbox
 
 
 class Command(BaseCommand):
-    help = "Run collection for one company (or all): decide today's actions and record them. Idempotent."
+    help = (
+        "Run collection for one company (or all): decide today's actions, record them, queue today's e-mails "
+        "and send them (e-mails to confirm wait for a collector). Idempotent."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--company", help="company id or name (default: every company)")
         parser.add_argument("--date", type=dt.date.fromisoformat, help="business date (default: today, local time)")
         parser.add_argument("--dry-run", action="store_true", help="show the decisions, write nothing")
         parser.add_argument("--quiet", action="store_true", help="print only the totals")
+        parser.add_argument(
+            "--no-send",
+            action="store_true",
+            help="queue today's e-mails in the outbox but leave the sending to the worker",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         companies = [resolve_company(str(options["company"]))] if options["company"] else list(Company.objects.all())
@@ -47,3 +57,15 @@ class Command(BaseCommand):
                 f"already done today: {result.already_done}  cancelled: {len(result.cancelled)}  "
                 f"promises kept: {result.promises_kept}  broken: {result.promises_broken}"
             )
+            if result.dry_run:
+                continue
+            dispatched = emails_dispatch(company=company, today=today, actor=Actor.system("relance run"))
+            self.stdout.write(
+                f"  e-mails queued: {dispatched.queued}  without an address (task for the collector): "
+                f"{dispatched.to_task}  failed: {dispatched.failed}"
+            )
+            for error in dispatched.errors[:20]:
+                self.stdout.write(f"    - {error}")
+            if not options["no_send"]:
+                sent = send_outbox(company=company, actor=Actor.system("relance run"))
+                self.stdout.write(f"  outbox: {sent.summary()}")
