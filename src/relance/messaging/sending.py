@@ -437,6 +437,10 @@ class SmtpSender(_Sender):
             conn = self.backend.connection
             if conn is None:
                 raise smtplib.SMTPConnectError(-1, b"the SMTP backend did not open a connection")
+            if conn.sock is not None:
+                # The final "." goes alone after a commit: without TCP_NODELAY, Nagle's algorithm holds
+                # it until the server's delayed ACK (40 ms on Linux), 25 messages a second at most.
+                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.ehlo_or_helo_if_needed()
         return conn
 

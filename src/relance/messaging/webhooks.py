@@ -66,7 +66,8 @@ def delivery_event_record(*, event: AnymailTrackingEvent, esp_name: str, actor: 
         return False
     now = timezone.now()
     with transaction.atomic():
-        row = OutboxMessage.objects.select_for_update().select_related("company", "customer").get(pk=found.pk)
+        locked = OutboxMessage.objects.select_for_update(of=("self",))
+        row = locked.select_related("company", "customer").get(pk=found.pk)
         if event.event_id and any(e.get("event_id") == event.event_id for e in row.events):
             return True  # the service sent it again
         reason = " ".join(
