@@ -241,3 +241,18 @@ def test_the_mime_message_parses_with_the_email_package():
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_filename() == "relevé.pdf"
     assert attachment.get_content() == b"%PDF-1.4\n" + bytes(range(256)) * 40
+
+
+def test_the_admin_refuses_a_template_with_an_unknown_hashtag(company, admin_client):
+    from django.urls import reverse
+
+    url = reverse("admin:messaging_messagetemplate_add")
+    form = {"company": company.pk, "code": "mine", "channel": "email", "language": "fr", "name": "Mine",
+            "subject": "Relance", "body_format": "markdown", "body_source": "Vous devez #montant_du."}  # fmt: skip
+    response = admin_client.post(url, form)
+    assert response.status_code == 200
+    assert "unknown hashtag #montant_du" in response.content.decode()
+    assert not MessageTemplate.objects.exists()
+    response = admin_client.post(url, {**form, "body_source": "Vous devez #total_overdue."})
+    assert response.status_code == 302
+    assert MessageTemplate.objects.get().body_html == "<p>Vous devez #total_overdue.</p>\n"

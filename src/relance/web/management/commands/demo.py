@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from relance.collection.messages import emails_dispatch
 from relance.collection.services.run import collection_run
 from relance.collection.standard import scenarios_install_standard
 from relance.core.audit import Actor
@@ -38,6 +39,7 @@ from relance.ledger.demo import (
 )
 from relance.ledger.management.commands.serve import find_free_port, run_server
 from relance.ledger.models import Company, Customer, Invoice
+from relance.messaging.services import templates_install_defaults
 
 DEMO_TIMEZONE = "Europe/Paris"  # the main demo company's; "today" of the demo data
 
@@ -82,12 +84,16 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
             password = result.admin_password
+            self.queued = 0
             actions = self._collection(today)
             notes.append(
                 f"Built in {result.seconds:.1f} s: {result.customers} customers, {result.invoices} invoices and "
                 f"credit notes, {result.payments} payments (seed {options['seed']}, today {today})."
             )
-            notes.append(f"Standard collection scenarios installed; today's run planned {actions} actions.")
+            notes.append(
+                f"Standard scenarios and e-mail templates installed; today's run planned {actions} actions "
+                f"and queued {self.queued} reminder e-mails in the outbox (not sent: `relance outbox status`)."
+            )
         else:
             password = reset_demo_passwords()
             built_for = self._built_for()
@@ -104,12 +110,18 @@ class Command(BaseCommand):
         if not options["no_serve"]:
             run_server("127.0.0.1", port)
 
+    queued = 0
+
     def _collection(self, today: dt.date) -> int:
         actor = Actor.system("demo")
         created = 0
         for company in Company.objects.order_by("pk"):
             scenarios_install_standard(company=company, actor=actor)
+            templates_install_defaults(company=company, actor=actor)
             created += collection_run(company=company, today=today, actor=actor, keep_outcomes=False).created_count
+            # Today's reminder e-mails wait in the outbox (the demo's customers are fictitious):
+            # `relance outbox send` would send them through the configured mail server.
+            self.queued += emails_dispatch(company=company, today=today, actor=actor).queued
         return created
 
     def _check_database(self) -> None:
