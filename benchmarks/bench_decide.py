@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import os
 import random
 import resource
@@ -128,10 +127,10 @@ def main() -> int:
     from django.db import connection
 
     from relance.collection.domain.calendar import BusinessCalendar
-    from relance.collection.domain.engine import decide, next_review
     from relance.collection.facts import load_candidate_facts, load_company_facts
-    from relance.collection.services.run import collection_run
+    from relance.collection.services.run import collection_run, decide_batch
     from relance.core.audit import Actor
+    from relance.core.batch import no_cyclic_gc
     from relance.ledger.models import Company
 
     print(f"decide benchmark: {invoices:,} open invoices, {customers:,} customers, SQLite, today {TODAY}")
@@ -150,20 +149,11 @@ def main() -> int:
             return cursor.fetchall()
 
     def decide_all(today: dt.date = TODAY, full: bool = False):  # type: ignore[no-untyped-def]
-        """What the run computes before writing: facts, decisions, next review dates."""
-        gc_was = gc.isenabled()
-        gc.disable()  # as the run does (relance.core.batch.no_cyclic_gc)
-        facts = (load_company_facts if full else load_candidate_facts)(company=company, today=today)
-        decisions = 0
-        for customer in facts.customers:
-            scenario = facts.scenario_of[customer.id]
-            outcome = decide(customer=customer, scenario=scenario, calendar=facts.calendar, today=today)
-            decisions += len(outcome.decisions)
-            for item in customer.items:
-                next_review(customer=customer, item=item, scenario=scenario, calendar=facts.calendar, today=today)
-        if gc_was:
-            gc.enable()
-        return decisions
+        """What the run computes before writing: facts, decisions, next review dates (its own code)."""
+        with no_cyclic_gc():  # as the run does
+            facts = (load_company_facts if full else load_candidate_facts)(company=company, today=today)
+            decisions, _reviews = decide_batch(facts)
+        return len(decisions)
 
     BusinessCalendar("FR").is_business_day(TODAY)  # load the holiday tables once, outside the timings
     base, _ = timed("bare SQL aggregate (best of 3)", aggregate, repeat=3)

@@ -26,7 +26,8 @@ Rows are read with plain SQL and turned straight into the engine's value objects
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,7 @@ from relance.ledger.selectors import open_items
 
 CONTACT_CHANNELS = (Channel.EMAIL, Channel.CALL, Channel.LETTER)
 CHUNK = 900  # ids per IN (...) list, under every database's parameter limit
+DENSE = 4  # a day is dense when a quarter of the invoices or more are due for review
 NO_STEPS: frozenset[int] = frozenset()
 
 # A candidate row: (invoice id, customer id, number, due date, currency, open minor units)
@@ -226,22 +228,81 @@ def candidate_customer_ids(*, company: Company, today: dt.date) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _candidate_rows(company: Company, today: dt.date, first: int, last: int) -> list[tuple]:
-    """(id, customer id, number, due date, currency, open minor units) of the invoices due for review."""
+@dataclass(frozen=True, slots=True)
+class CandidateBatch:
+    customer_range: tuple[int, int]  # first and last customer id
+    invoice_ids: list[int]  # the invoices of these customers due for review
+
+
+def candidate_batches(*, company: Company, today: dt.date, customers: int, invoices: int) -> Iterator[CandidateBatch]:
+    """The invoices due for review today, by batches of whole customers (at most `customers`
+    customers, and `invoices` invoices unless one customer has more).
+
+    The ids are read once into compact arrays, in customer order: each batch then reads its
+    invoices by primary key (a batch that filtered the review-date range by customer would scan
+    the whole range again, batch after batch). On a normal day few invoices are due: they come
+    from the review-date index and are sorted. When most are (a first run, a scenario changed),
+    they come in the order of the customer index, without a sort holding them all in memory."""
     today_db = connection.ops.adapt_datefield_value(today)
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            "SELECT COUNT(*) FROM ledger_invoice WHERE company_id = %s AND review_on <= %s", [company.pk, today_db]
+        )
+        due = cursor.fetchone()[0]
+        cursor.execute("SELECT COUNT(*) FROM ledger_invoice WHERE company_id = %s", [company.pk])
+        dense = due * DENSE >= cursor.fetchone()[0]
+    # The unary + keeps SQLite off an index: the review date's on a dense day, the customer's otherwise.
+    where = "+company_id = %s AND +review_on <= %s" if dense else "company_id = %s AND review_on <= %s"
+    order = "customer_id" if dense else "+customer_id"
+    customer_ids, invoice_ids = array("q"), array("q")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT customer_id, id FROM ledger_invoice WHERE {where} AND kind IN ('invoice', 'debit_note') "  # noqa: S608
+            f"AND issue_date <= %s ORDER BY {order}",
+            [company.pk, today_db, today_db],
+        )
+        while rows := cursor.fetchmany(10_000):
+            for customer_id, invoice_id in rows:
+                customer_ids.append(customer_id)
+                invoice_ids.append(invoice_id)
+    start, count = 0, len(invoice_ids)
+    while start < count:
+        end, seen, previous = start, 0, None
+        while end < count:
+            customer_id = customer_ids[end]
+            if customer_id != previous:
+                if seen == customers or (seen and end - start >= invoices):
+                    break
+                seen, previous = seen + 1, customer_id
+            end += 1
+        yield CandidateBatch((customer_ids[start], customer_ids[end - 1]), sorted(invoice_ids[start:end]))
+        start = end
+
+
+def _candidate_rows(
+    company: Company, today: dt.date, first: int, last: int, invoice_ids: list[int] | None = None
+) -> list[tuple]:
+    """(id, customer id, number, due date, currency, open minor units) of the invoices due for review:
+    those of the customers in the range, or these invoices (still due for review)."""
+    today_db = connection.ops.adapt_datefield_value(today)
+    select = """
             SELECT i.id, i.customer_id, i.number, i.due_date, i.currency,
                    i.amount - COALESCE((SELECT SUM(a.amount) FROM ledger_allocation a
                                          WHERE a.invoice_id = i.id AND a.date <= %s), 0)
               FROM ledger_invoice i
              WHERE i.company_id = %s AND i.review_on <= %s AND i.kind IN ('invoice', 'debit_note')
-               AND i.issue_date <= %s AND +i.customer_id BETWEEN %s AND %s
-            """,  # the unary + keeps SQLite on the (company, review_on) index: few rows are due for review
-            [today_db, company.pk, today_db, today_db, first, last],
-        )
-        return cursor.fetchall()
+               AND i.issue_date <= %s AND """
+    params: list[Any] = [today_db, company.pk, today_db, today_db]
+    with connection.cursor() as cursor:
+        if invoice_ids is None:
+            # the unary + keeps SQLite on the (company, review_on) index: few rows are due for review
+            cursor.execute(f"{select} +i.customer_id BETWEEN %s AND %s", [*params, first, last])
+            return cursor.fetchall()
+        rows: list[tuple] = []
+        for chunk in _chunks(invoice_ids):
+            cursor.execute(f"{select} i.id IN ({', '.join(['%s'] * len(chunk))})", [*params, *chunk])
+            rows.extend(cursor.fetchall())
+        return rows
 
 
 def load_company_facts(*, company: Company, today: dt.date, customer_ids: set[int] | None = None) -> CompanyFacts:
@@ -260,17 +321,18 @@ def load_candidate_facts(
     company: Company,
     today: dt.date,
     customer_range: tuple[int, int] | None = None,
+    invoice_ids: list[int] | None = None,
     setup: CompanySetup | None = None,
 ) -> CompanyFacts:
-    """Only the invoices due for review today (of customers whose id is in the range), with what
-    their customers need for today's conditions. The daily run goes through the customers range by
-    range, so its memory stays bounded whatever the size of the ledger; it reads the company's
-    `setup` once for all its ranges."""
+    """Only the invoices due for review today (of customers whose id is in the range, or those of
+    `invoice_ids`: a `candidate_batches` batch), with what their customers need for today's
+    conditions. The daily run goes through the customers batch by batch, so its memory stays
+    bounded whatever the size of the ledger; it reads the company's `setup` once for all batches."""
     setup = setup if setup is not None else company_setup(company)
     first, last = customer_range if customer_range is not None else (0, 2**62)
     by_customer: dict[int, list[Row]] = {}
     closed: list[int] = []
-    for row in _candidate_rows(company, today, first, last):
+    for row in _candidate_rows(company, today, first, last, invoice_ids):
         if row[5] <= 0:
             closed.append(row[0])
             continue

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,7 +21,12 @@ from django.utils import timezone
 from relance.collection.domain.calendar import BusinessCalendar
 from relance.collection.domain.engine import decide, next_review
 from relance.collection.domain.model import Channel, CustomerOutcome, Decision, Mode, Trigger
-from relance.collection.facts import CompanyFacts, candidate_customer_ids, company_setup, load_candidate_facts
+from relance.collection.facts import (
+    CompanyFacts,
+    candidate_batches,
+    company_setup,
+    load_candidate_facts,
+)
 from relance.collection.models import (
     Action,
     ActionItem,
@@ -43,6 +49,7 @@ from relance.core.models import AuditEvent
 from relance.ledger.models import REVIEW_NEVER, REVIEW_NOW, Company, Invoice
 
 CUSTOMERS_PER_BATCH = 2000
+INVOICES_PER_BATCH = 20_000  # a batch closes at whichever comes first (whole customers)
 REVIEW_CHUNK = 900  # invoice ids per UPDATE ... IN (...)
 
 
@@ -158,7 +165,8 @@ def _scenario_fingerprint(company: Company) -> str:
 
 
 def _write_reviews(reviews: dict[int, dt.date]) -> None:
-    """One UPDATE per review date and chunk of invoices: a batch's invoices share a few dates."""
+    """One UPDATE per review date and chunk of invoices: a batch's invoices share a few dates, and
+    each statement changes a bounded number of pages."""
     if not reviews:
         return
     by_date: dict[dt.date, list[int]] = defaultdict(list)
@@ -176,6 +184,24 @@ def _write_reviews(reviews: dict[int, dt.date]) -> None:
                 )
 
 
+def _wait_for_issue(company: Company, today: dt.date) -> None:
+    """Invoices due for review but not issued yet are not read before their issue date: their review
+    date becomes that date (otherwise the review-date range would hold them every day). Written in
+    chunks like the other review dates: one statement over the whole range would keep a copy of
+    every page it changes (SQLite's statement journal, in memory) until it ends."""
+    today_db = connection.ops.adapt_datefield_value(today)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, issue_date FROM ledger_invoice WHERE company_id = %s AND review_on <= %s AND issue_date > %s",
+            [company.pk, today_db, today_db],
+        )
+        _write_reviews({pk: _as_date(issue) for pk, issue in cursor.fetchall()})
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
 def _step_label(decision: Decision) -> str:
     step = decision.step
     return f"{step.label} {step.name}" if step.trigger == Trigger.DUE else step.name
@@ -185,6 +211,17 @@ ACTION_FIELDS = ("company", "customer", "date", "family", "channel", "scenario",
                  "template_code", "status", "reasons", "priority", "assigned_to")  # fmt: skip
 ITEM_FIELDS = ("action", "invoice", "step")
 EVENT_FIELDS = ("company", "customer", "actor_kind", "actor_label", "code", "object_type", "object_id", "data")
+
+
+def _actions_of_the_day(day: Any, low: int, high: int) -> dict[tuple[int, str], int]:
+    """(customer id, family) -> action id of the day, for customer ids in [low, high]: the unique
+    key's index (customers of other companies in the range are never looked up)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT customer_id, family, id FROM collection_action WHERE customer_id BETWEEN %s AND %s AND date = %s",
+            [low, high, day],
+        )
+        return {(customer_id, family): pk for customer_id, family, pk in cursor.fetchall()}
 
 
 def _persist(
@@ -200,18 +237,14 @@ def _persist(
         return []
     low = min(d.customer_id for d in decisions)
     high = max(d.customer_id for d in decisions)
-    existing = set(
-        Action.objects.filter(company=company, date=today, customer_id__gte=low, customer_id__lte=high).values_list(
-            "customer_id", "family"
-        )
-    )
+    day = connection.ops.adapt_datefield_value(today)
+    existing = set(_actions_of_the_day(day, low, high))
     fresh = [d for d in decisions if (d.customer_id, d.family.value) not in existing]
     skipped = [d for d in decisions if (d.customer_id, d.family.value) in existing]
     result.already_done += len(skipped)
     if not fresh:
         return skipped
     actions = RowInserter(Action, ACTION_FIELDS)
-    day = connection.ops.adapt_datefield_value(today)
     labels = [_step_label(d)[:120] for d in fresh]
     statuses = [status_for(d) for d in fresh]
     actions.insert(
@@ -232,12 +265,7 @@ def _persist(
         )
         for d, label, status in zip(fresh, labels, statuses, strict=True)
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT customer_id, family, id FROM collection_action WHERE date = %s AND customer_id BETWEEN %s AND %s",
-            [day, low, high],
-        )
-        action_id = {(customer_id, family): pk for customer_id, family, pk in cursor.fetchall()}
+    action_id = _actions_of_the_day(day, low, high)
     ids = [action_id[(d.customer_id, d.family.value)] for d in fresh]
     RowInserter(ActionItem, ITEM_FIELDS).insert(
         (pk, invoice_id, step_id) for pk, d in zip(ids, fresh, strict=True) for invoice_id, step_id in d.item_steps
@@ -320,11 +348,15 @@ def _decide_batch(facts: CompanyFacts, *, actor: Actor, result: RunResult, keep:
 
 
 def _run_batches(company: Company, today: dt.date, *, actor: Actor, result: RunResult, keep: bool) -> None:
-    ids = candidate_customer_ids(company=company, today=today)
+    _wait_for_issue(company, today)
     setup = company_setup(company)
-    for start in range(0, len(ids), CUSTOMERS_PER_BATCH):
-        chunk = ids[start : start + CUSTOMERS_PER_BATCH]
-        facts = load_candidate_facts(company=company, today=today, customer_range=(chunk[0], chunk[-1]), setup=setup)
+    for batch in candidate_batches(
+        company=company, today=today, customers=CUSTOMERS_PER_BATCH, invoices=INVOICES_PER_BATCH
+    ):
+        facts = load_candidate_facts(
+            company=company, today=today, customer_range=batch.customer_range, invoice_ids=batch.invoice_ids,
+            setup=setup,
+        )  # fmt: skip
         result.customers_seen += len(facts.customers)
         _decide_batch(facts, actor=actor, result=result, keep=keep)
         del facts
