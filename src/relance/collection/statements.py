@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from relance.collection.models import Dispute, DisputeStatus
+from relance.collection.models import Dispute, DisputeStatus, Promise, PromiseStatus
 from relance.core.money import Money
+from relance.documents.excel import statement_xlsx
 from relance.documents.pdf import PdfDocument, PenaltyLine, formal_notice_document, merge_pdfs, statement_pdf
 from relance.finance.selectors import StatementPenalties, statement_penalties
 from relance.ledger.models import Company, Customer
@@ -88,6 +89,18 @@ def statement_pdf_for(bundle: StatementBundle, *, language: str | None = None) -
     return statement_pdf(
         company=bundle.company, customer=bundle.customer, statement=bundle.statement, language=language,
         penalties=bundle.penalty_lines(language),
+    )  # fmt: skip
+
+
+def statement_xlsx_for(bundle: StatementBundle, *, language: str | None = None) -> bytes:
+    promised = frozenset(
+        Promise.invoices.through.objects.filter(
+            promise__customer=bundle.customer, promise__status=PromiseStatus.OPEN
+        ).values_list("invoice_id", flat=True)
+    )
+    return statement_xlsx(
+        company=bundle.company, customer=bundle.customer, statement=bundle.statement,
+        language=language or bundle.customer.language, disputed_ids=bundle.disputed_invoice_ids, promised_ids=promised,
     )  # fmt: skip
 
 

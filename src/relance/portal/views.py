@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
-from relance.collection.statements import statement_bundle, statement_pdf_for
+from relance.collection.statements import statement_bundle, statement_pdf_for, statement_xlsx_for
 from relance.ledger.models import Invoice
 from relance.ledger.selectors import company_today
 from relance.messaging.links import LinkError, resolve
@@ -76,7 +76,13 @@ def statement_pdf(request: HttpRequest, link: AccessLink) -> HttpResponseBase:
 @require_GET
 @with_link
 def statement_xlsx(request: HttpRequest, link: AccessLink) -> HttpResponseBase:
-    raise Http404("The Excel statement arrives with the portal (issue 6).")
+    today = company_today(link.company)
+    bundle = statement_bundle(company=link.company, customer=link.customer, as_of=today)
+    language = (link.contact.language if link.contact else "") or link.customer.language
+    content = statement_xlsx_for(bundle, language=language)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="statement-{link.customer.code}-{today}.xlsx"'
+    return response
 
 
 @require_GET

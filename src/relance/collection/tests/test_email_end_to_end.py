@@ -105,6 +105,8 @@ def test_the_run_sends_each_customer_one_complete_email_in_their_language(compan
     response = client.get(urlsplit(statement).path)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    excel = next(link for link in links if link.endswith("/statement.xlsx"))
+    assert client.get(urlsplit(excel).path)["Content-Type"].startswith("application/vnd.openxmlformats")
     page = next(link for link in links if link.endswith("/") and "/pay/" not in link)
     body = client.get(urlsplit(page).path).content.decode()
     assert "FR1-LATE" in body
