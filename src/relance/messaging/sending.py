@@ -318,20 +318,26 @@ def recover_stale(
 # --- claiming --------------------------------------------------------------------------------
 
 
-def due_messages(*, now: dt.datetime, company: Company | None = None):  # type: ignore[no-untyped-def]
+def due_messages(  # type: ignore[no-untyped-def]
+    *, now: dt.datetime, company: Company | None = None, ids: Sequence[int] | None = None
+):
     queryset = OutboxMessage.objects.filter(status__in=DUE_STATUSES).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
         Q(not_before__isnull=True) | Q(not_before__lte=now),
     )
     if company is not None:
         queryset = queryset.filter(company=company)
+    if ids is not None:
+        queryset = queryset.filter(pk__in=list(ids))
     return queryset.order_by("created_at", "pk")
 
 
-def claim_batch(*, worker: str, size: int, company: Company | None = None) -> list[OutboxMessage]:
+def claim_batch(
+    *, worker: str, size: int, company: Company | None = None, ids: Sequence[int] | None = None
+) -> list[OutboxMessage]:
     now = timezone.now()
     with transaction.atomic():
-        selection = due_messages(now=now, company=company)
+        selection = due_messages(now=now, company=company, ids=ids)
         if connection.features.has_select_for_update_skip_locked:
             selection = selection.select_for_update(skip_locked=True)
         ids = list(selection.values_list("pk", flat=True)[:size])
@@ -642,17 +648,21 @@ def send_outbox(
     *,
     limit: int | None = None,
     company: Company | None = None,
+    ids: Sequence[int] | None = None,
     batch_size: int = BATCH_SIZE,
     actor: Actor | None = None,
 ) -> SendReport:
-    """Send what is due, batch after batch over one connection, until nothing is due or `limit` rows were claimed."""
+    """Send what is due, batch after batch over one connection, until nothing is due or `limit` rows were claimed.
+
+    `company` and `ids` narrow the selection (`relance send-test` sends its one message with `ids`).
+    """
     actor = actor or Actor.system("outbox")
     report = recover_stale(actor=actor)
     sender = sender_for(actor=actor, report=report)
     try:
         while limit is None or report.claimed < limit:
             size = batch_size if limit is None else min(batch_size, limit - report.claimed)
-            rows = claim_batch(worker=sender.worker, size=size, company=company)
+            rows = claim_batch(worker=sender.worker, size=size, company=company, ids=ids)
             if not rows:
                 break
             report.claimed += len(rows)
