@@ -22,7 +22,8 @@ COMMANDS: dict[str, str] = {
     "createcompany": "create a company (legal entity)",
     "document": "write a PDF: a statement of account, a formal notice, or the day's letters merged",
     "rates": "list, add and check the reference rate tables of late-payment penalties",
-    "run": "the daily collection run: decide and record today's actions (--dry-run to preview)",
+    "run": "the daily collection run: decide, record and send today's actions (--dry-run to preview)",
+    "send-test": "send one e-mail of a template, with a customer's account, to your own address",
     "plan": "what the run will do to whom on which day over the next days, if nothing changes",
     "scenarios": "list collection scenarios, install the standard ones, copy one",
     "outbox": "send the queued e-mails (--loop to keep sending), show the outbox, queue one again",
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "manage":
         execute_from_command_line(["relance manage", *rest])
     else:
-        execute_from_command_line(["relance", command, *rest])
+        execute_from_command_line(["relance", command.replace("-", "_"), *rest])
     return 0
 
 

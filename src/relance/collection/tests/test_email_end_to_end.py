@@ -134,3 +134,13 @@ def test_relance_run_decides_queues_and_sends(company, actor, accounts, smtp, ca
     out = capsys.readouterr().out
     assert "e-mails queued: 2" in out
     assert len(smtp.received) == 2
+
+
+def test_send_test_sends_one_email_to_the_given_address_only(company, actor, accounts, smtp, capsys):
+    call_command("send_test", "FR1", "overdue_firm", "--to", "me@durand.example", "--company", str(company.pk),
+                 "--date", TODAY.isoformat())  # fmt: skip
+    (item,) = smtp.received
+    assert item.rcpt_tos == ["me@durand.example"]
+    message = item.message
+    assert "FR1-LATE" in message.get_body(("html",)).get_content()
+    assert not Action.objects.exists()
