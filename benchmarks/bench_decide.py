@@ -179,11 +179,13 @@ def main() -> int:
         cProfile.runctx("decide_all(day2)", globals(), {"decide_all": decide_all, "day2": day2}, str(args.profile))
         pstats.Stats(str(args.profile)).sort_stats("cumulative").print_stats(20)
     decide_seconds, decisions = timed("decide (best of 3)", lambda: decide_all(day2), repeat=3)
+    print(f"  peak RSS after the normal-day decide: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     candidates = load_candidate_facts(company=company, today=day2)
     print(
         f"  read: {sum(len(c.items) for c in candidates.customers):,} invoices due for review "
         f"of {len(candidates.customers):,} customers (+{len(candidates.closed_invoice_ids):,} found paid)"
     )
+    del candidates  # counted above; the run below reads its own batches
     run2_seconds, run2 = timed("full run (actions written)", lambda: run(day2))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ratio = decide_seconds / base

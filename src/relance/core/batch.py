@@ -9,7 +9,7 @@ from itertools import batched
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import JSONField, Model
 from django.utils import timezone
 
 
@@ -58,7 +58,10 @@ class RowInserter:
 
     def prepare(self, name: str, value: Any) -> Any:
         """A value of one of the given fields, adapted for the database (JSON, dates)."""
-        return self._fields[name].get_db_prep_save(value, connection)
+        field = self._fields[name]
+        if isinstance(field, JSONField) and value is not None:  # what get_db_prep_save ends with, directly
+            return connection.ops.adapt_json_value(value, field.encoder)
+        return field.get_db_prep_save(value, connection)
 
     def insert(self, rows: Iterable[Sequence[Any]], *, batch_size: int = 5000) -> int:
         constants = self._constants
