@@ -69,7 +69,7 @@ from relance.messaging.render import (
     compiled_email_for,
     render_email,
 )
-from relance.messaging.services import TemplateBook, mail_settings
+from relance.messaging.services import TemplateBook, mail_settings, template_preview
 
 PAYMENT_DEADLINE_DAYS = 8
 
@@ -683,3 +683,20 @@ def on_message_failed(
     if not created and task.status in (ActionStatus.PLANNED, ActionStatus.TO_CONFIRM):
         task.reasons = [*task.reasons, f"the e-mail '{message.subject}' failed: {reason}"]
         task.save(update_fields=["reasons"])
+
+
+def template_preview_for_customer(
+    *, company: Company, customer: Customer, subject: str, body_source: str, body_format: str = "markdown",
+    language: str | None = None, today: dt.date,
+) -> RenderedEmail:  # fmt: skip
+    """A template (saved or being edited) rendered with a real customer's account (nothing saved)."""
+    composer = _Composer(company, today)
+    account = composer.load([customer])[customer.pk]
+    to, _cc = recipients(account.contacts)
+    first = to[0] if to else None
+    language = language or ((first.language if first else "") or customer.language or company.language)[:2]
+    link = new_link(customer=customer, contact=first, days=1)
+    context = message_context(account, language=language, contact=first, urls_token=token_for(link))
+    return template_preview(
+        subject=subject, body_source=body_source, body_format=body_format, language=language, context=context
+    )

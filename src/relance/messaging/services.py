@@ -17,8 +17,17 @@ from django.db import transaction
 
 from relance.core.audit import Actor, record
 from relance.ledger.models import Company
+from relance.messaging.context import MessageContext, sample_context
 from relance.messaging.models import MailSettings, MessageTemplate, TemplateChannel
-from relance.messaging.render import CompiledTemplate, TemplateError, compile_template
+from relance.messaging.render import (
+    CompiledTemplate,
+    EmailLayout,
+    RenderedEmail,
+    TemplateError,
+    compile_email,
+    compile_template,
+    render_email,
+)
 
 DEFAULTS_DIR = Path(__file__).parent / "defaults"
 LANGUAGES = ("en", "fr")
@@ -193,3 +202,20 @@ class TemplateBook:
 def mail_settings(company: Company) -> MailSettings:
     settings_row, _ = MailSettings.objects.get_or_create(company=company)
     return settings_row
+
+
+def template_preview(
+    *,
+    subject: str,
+    body_source: str,
+    body_format: str = "markdown",
+    language: str = "en",
+    context: MessageContext | None = None,
+    company_name: str = "",
+) -> RenderedEmail:
+    """The e-mail a template gives with sample data (or the given context), as the customer sees it.
+    Raises TemplateError (unknown hashtag...) or RenderError, like saving and sending would."""
+    context = context or sample_context(language, company_name=company_name)
+    compiled = compile_template(subject=subject, body_source=body_source, body_format=body_format)
+    layout = EmailLayout(language, context.company_name, tuple(context.company_footer))
+    return render_email(compile_email(compiled, layout), context)

@@ -186,3 +186,17 @@ def test_an_email_to_confirm_waits_for_the_collector_then_is_queued(company, act
     assert message.reference == f"action:{action.pk}"
     with pytest.raises(EmailError, match="already queued"):
         action_email_send(action=Action.objects.get(pk=action.pk), actor=actor, today=TODAY)
+
+
+def test_a_template_being_edited_previews_with_a_real_customer(company, actor, setup):
+    from relance.collection.messages import template_preview_for_customer
+
+    body = "Dû : #total_overdue\n\n#items_all"
+    preview = template_preview_for_customer(
+        company=company, customer=setup, subject="Relevé #customer_code", body_source=body, today=TODAY
+    )
+    assert preview.subject == "Relevé C1"
+    assert "300,00\xa0€" in preview.text
+    assert "F-1043" in preview.html
+    assert not OutboxMessage.objects.exists()
+    assert not AccessLink.objects.exists()

@@ -256,3 +256,17 @@ def test_the_admin_refuses_a_template_with_an_unknown_hashtag(company, admin_cli
     response = admin_client.post(url, {**form, "body_source": "Vous devez #total_overdue."})
     assert response.status_code == 302
     assert MessageTemplate.objects.get().body_html == "<p>Vous devez #total_overdue.</p>\n"
+
+
+def test_a_preview_renders_with_sample_data_in_both_languages():
+    from relance.messaging.services import template_preview
+
+    for template in default_templates():
+        if template.channel != "email":
+            continue
+        preview = template_preview(subject=template.subject, body_source=template.body, language=template.language)
+        assert "#" not in preview.subject
+        assert "F-2026-0412" in preview.html or template.code in ("dispute_acknowledgement", "promise_confirmation",
+                                                                  "formal_notice_cover")  # fmt: skip
+    with pytest.raises(TemplateError, match="#oops"):
+        template_preview(subject="x", body_source="#oops")
