@@ -251,9 +251,11 @@ def candidate_batches(*, company: Company, today: dt.date, customers: int, invoi
         due = cursor.fetchone()[0]
         cursor.execute("SELECT COUNT(*) FROM ledger_invoice WHERE company_id = %s", [company.pk])
         dense = due * DENSE >= cursor.fetchone()[0]
-    # The unary + keeps SQLite off an index: the review date's on a dense day, the customer's otherwise.
-    where = "+company_id = %s AND +review_on <= %s" if dense else "company_id = %s AND review_on <= %s"
-    order = "customer_id" if dense else "+customer_id"
+    # A unary + keeps SQLite off an index: the review date's on a dense day, the customer's otherwise
+    # (PostgreSQL's planner weighs both by itself, and has no + for dates).
+    plus = "+" if connection.vendor == "sqlite" else ""
+    where = f"{plus}company_id = %s AND {plus}review_on <= %s" if dense else "company_id = %s AND review_on <= %s"
+    order = "customer_id" if dense else f"{plus}customer_id"
     customer_ids, invoice_ids = array("q"), array("q")
     with connection.cursor() as cursor:
         cursor.execute(
