@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,20 @@ def write_file(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright drives Debian's Chromium (never a downloaded browser); skipped when absent, but
+    required under CI."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing; scripts/system-packages installs it")
+        pytest.skip("chromium not installed (scripts/system-packages installs it)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")  # the sync Playwright API runs an event loop
+    return {
+        **browser_type_launch_args,
+        "executable_path": path,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    }
