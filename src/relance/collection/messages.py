@@ -614,13 +614,26 @@ def action_email_send(*, action: Action, actor: Actor, today: dt.date | None = N
 
 @transaction.atomic
 def email_send_now(
-    *, company: Company, customer: Customer, template_code: str, today: dt.date, actor: Actor,
-    to_override: list[str] | None = None, reference: str = "",
-) -> OutboxMessage:  # fmt: skip
-    """An e-mail outside the scenario (send the statement now, a test to a given address)."""
+    *,
+    company: Company,
+    customer: Customer,
+    template_code: str,
+    today: dt.date,
+    actor: Actor,
+    to_override: list[str] | None = None,
+    reference: str = "",
+    promise: Promise | None = None,
+    dispute_reason: str = "",
+    disputed_ids: frozenset[int] = frozenset(),
+    extra_attachments: list[tuple[str, bytes]] | None = None,
+) -> OutboxMessage:
+    """An e-mail outside the scenario: send the statement now, confirm a promise (with its written
+    PDF in `extra_attachments`), acknowledge a dispute, a test to a given address. EmailError when
+    the customer has no usable address or the template is missing; queued, sent by the outbox."""
     composed = email_compose(
         company=company, customer=customer, template_code=template_code, today=today,
-        reference=reference or "manual", to_override=to_override,
+        reference=reference or "manual", to_override=to_override, promise=promise, dispute_reason=dispute_reason,
+        disputed_ids=disputed_ids, extra_attachments=extra_attachments,
     )  # fmt: skip
     _save([composed])
     message = composed.message
