@@ -16,14 +16,15 @@ docs/sending.md) and reports back through signals, connected at the end of this 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -69,6 +70,7 @@ from relance.messaging.render import (
     compiled_email_for,
     render_email,
 )
+from relance.messaging.sending import SendReport, send_outbox
 from relance.messaging.services import TemplateBook, mail_settings, template_preview
 
 PAYMENT_DEADLINE_DAYS = 8
@@ -713,3 +715,53 @@ def template_preview_for_customer(
     return template_preview(
         subject=subject, body_source=body_source, body_format=body_format, language=language, context=context
     )
+
+
+def _merge(total: SendReport, part: SendReport) -> None:
+    for item in fields(SendReport):
+        value = getattr(part, item.name)
+        if isinstance(value, list):
+            getattr(total, item.name).extend(value)
+        else:
+            setattr(total, item.name, getattr(total, item.name) + value)
+
+
+def emails_dispatch_and_send(*, company: Company, today: dt.date, actor: Actor) -> tuple[DispatchReport, SendReport]:
+    """Queue today's e-mails and send them as they are queued: a sender thread sends each batch
+    over one SMTP connection while the next batch is being composed, so the first reminders leave
+    while the last are still being written. Needs a database that two connections share (a file or
+    a server): with an in-memory SQLite database it composes first and sends after."""
+    sent = SendReport()
+    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    if in_memory or connection.in_atomic_block:
+        report = emails_dispatch(company=company, today=today, actor=actor)
+        _merge(sent, send_outbox(company=company, actor=actor))
+        return report, sent
+    finished = threading.Event()
+    failure: list[BaseException] = []
+
+    def send_loop() -> None:
+        try:
+            while True:
+                last_round = finished.is_set()
+                part = send_outbox(company=company, actor=actor)
+                _merge(sent, part)
+                if last_round and not part.claimed:
+                    return
+                if not part.claimed:
+                    finished.wait(0.02)
+        except BaseException as error:  # reported to the caller, never lost in the thread
+            failure.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=send_loop, name="relance-sender", daemon=True)
+    thread.start()
+    try:
+        report = emails_dispatch(company=company, today=today, actor=actor)
+    finally:
+        finished.set()
+        thread.join()
+    if failure:
+        raise failure[0]
+    return report, sent

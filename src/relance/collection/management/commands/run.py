@@ -6,13 +6,12 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from relance.collection.messages import emails_dispatch
+from relance.collection.messages import emails_dispatch, emails_dispatch_and_send
 from relance.collection.services.run import collection_run, decisions_by_customer
 from relance.core.audit import Actor
 from relance.ledger.management.commands._company import resolve_company
 from relance.ledger.models import Company
 from relance.ledger.selectors import company_today
-from relance.messaging.sending import send_outbox
 
 
 class Command(BaseCommand):
@@ -59,13 +58,17 @@ class Command(BaseCommand):
             )
             if result.dry_run:
                 continue
-            dispatched = emails_dispatch(company=company, today=today, actor=Actor.system("relance run"))
+            actor = Actor.system("relance run")
+            sent = None
+            if options["no_send"]:
+                dispatched = emails_dispatch(company=company, today=today, actor=actor)
+            else:
+                dispatched, sent = emails_dispatch_and_send(company=company, today=today, actor=actor)
             self.stdout.write(
                 f"  e-mails queued: {dispatched.queued}  without an address (task for the collector): "
                 f"{dispatched.to_task}  failed: {dispatched.failed}"
             )
             for error in dispatched.errors[:20]:
                 self.stdout.write(f"    - {error}")
-            if not options["no_send"]:
-                sent = send_outbox(company=company, actor=Actor.system("relance run"))
+            if sent is not None:
                 self.stdout.write(f"  outbox: {sent.summary()}")
