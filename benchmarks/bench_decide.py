@@ -8,9 +8,12 @@ Builds a fresh SQLite database in a temporary folder (plain executemany, seeded)
 standard scenarios, then measures in the same process:
 
 - the baseline: one bare SQL aggregate over the same invoices
-  (`SELECT customer_id, SUM(amount) FROM ledger_invoice WHERE company_id = ? GROUP BY customer_id`);
-- decide: loading the facts (open amounts, disputes, promises, steps done, scenarios) and running
-  the engine for every customer - everything `relance run` does except writing the actions;
+  (`SELECT customer_id, SUM(amount) FROM ledger_invoice WHERE company_id = ? GROUP BY customer_id`),
+  best of 3 before the first run and best of 3 again right after the normal-day decide: the
+  best of the six is the baseline (on a shared machine, the two are then timed side by side);
+- decide: loading the facts (open amounts, disputes, promises, steps done, scenarios), running
+  the engine for every customer and computing the next review dates, with the run's own
+  `decide_batch` - everything `relance run` does except writing the actions;
 - the full run (`collection_run`, actions written), and a second run the same day (idempotent).
 
 It prints both times and the ratio judged by DESIGN.md: decide <= 3 x the aggregate, with peak
@@ -179,6 +182,10 @@ def main() -> int:
         cProfile.runctx("decide_all(day2)", globals(), {"decide_all": decide_all, "day2": day2}, str(args.profile))
         pstats.Stats(str(args.profile)).sort_stats("cumulative").print_stats(20)
     decide_seconds, decisions = timed("decide (best of 3)", lambda: decide_all(day2), repeat=3)
+    # The machine may be shared: the aggregate again, right after, and the best of all its timings
+    # is the baseline (more samples can only lower it, so the ratio only gets stricter).
+    again_base, _ = timed("bare SQL aggregate again (best of 3)", aggregate, repeat=3)
+    base = min(base, again_base)
     print(f"  peak RSS after the normal-day decide: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     candidates = load_candidate_facts(company=company, today=day2)
     print(
@@ -191,7 +198,8 @@ def main() -> int:
     ratio = decide_seconds / base
     print(f"  decisions: {decisions:,}; actions written: {run2.created_count:,}")
     print(f"  peak RSS: {peak:.0f} MB (target < 300 MB)")
-    print(f"  ratio decide / aggregate: {ratio:.2f} (target <= 3.00): {'PASS' if ratio <= 3 else 'FAIL'}")
+    verdict = "PASS" if ratio <= 3 else "FAIL"
+    print(f"  ratio decide / aggregate ({base:.3f} s): {ratio:.2f} (target <= 3.00): {verdict}")
     if args.peer:
         print(f"  first-run ratio (every invoice reviewed): {cold_seconds / base:.1f}")
     if args.peer:

@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("anymail/", include("relance.messaging.webhooks")),  # e-mail services' delivery webhooks
+    path("payments/", include("relance.payments.urls")),  # payment providers' signed notifications
     path("", include("relance.portal.urls")),
     path("", include("relance.web.urls")),
 ]

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "relance.documents",
     "relance.messaging",
     "relance.collection",
+    "relance.payments",
     "relance.portal",
     "relance.web",
 ]
@@ -180,6 +181,14 @@ RELANCE_OUTBOX_BACKOFF_MINUTES = [
 RELANCE_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("RELANCE_OUTBOX_MAX_ATTEMPTS", "6"))
 DEFAULT_FROM_EMAIL = os.environ.get("RELANCE_DEFAULT_FROM_EMAIL", "relance@localhost")
 RELANCE_BASE_URL = os.environ.get("RELANCE_BASE_URL", "http://127.0.0.1:8000")  # links in e-mails
+# Online payment (docs/payments.md): the providers offered on the customer's page, in this order
+# (a provider shows only where it can work: SEPA needs the company's IBAN and euros, Stripe its key).
+RELANCE_PAYMENT_PROVIDERS = [
+    p.strip() for p in os.environ.get("RELANCE_PAYMENT_PROVIDERS", "sepa_transfer,stripe").split(",") if p.strip()
+]
+RELANCE_STRIPE_SECRET_KEY = os.environ.get("RELANCE_STRIPE_SECRET_KEY", "")
+RELANCE_STRIPE_WEBHOOK_SECRET = os.environ.get("RELANCE_STRIPE_WEBHOOK_SECRET", "")
+RELANCE_STRIPE_API_BASE = os.environ.get("RELANCE_STRIPE_API_BASE", "https://api.stripe.com")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from relance.portal import views
+from relance.portal import payment_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("p/<str:token>/", views.page, name="page"),
-    path("p/<str:token>/pay/", views.pay, name="pay"),
+    path("p/<str:token>/pay/", payment_views.pay, name="pay"),
+    path("p/<str:token>/pay/return/", payment_views.pay_return, name="pay_return"),
+    path("p/<str:token>/pay/cancel/", payment_views.pay_cancel, name="pay_cancel"),
     path("p/<str:token>/statement.pdf", views.statement_pdf, name="statement_pdf"),
     path("p/<str:token>/statement.xlsx", views.statement_xlsx, name="statement_xlsx"),
     path("p/<str:token>/invoices/<int:invoice_id>.pdf", views.invoice_pdf, name="invoice_pdf"),
