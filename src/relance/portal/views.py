@@ -1,65 +1,420 @@
 """The customer's interactive page and documents, reached through a signed link.
 
 Every view resolves the token first: an altered, unknown, revoked or expired token gets a page
-that says so and shows no data (issue 6 adds the page's answers, payments and the renewal of
-expired links).
+that says so and shows no data (an expired one offers to send a fresh link to the contacts on
+file). Repeated bad tokens from one address are refused for a while (429). Answers are stored
+before anything else happens (`services.submission_store`), then acted on.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from relance.collection.statements import statement_bundle, statement_pdf_for, statement_xlsx_for
+from relance.collection.models import PromiseStatus
+from relance.collection.statements import StatementBundle, statement_bundle, statement_pdf_for, statement_xlsx_for
+from relance.core.audit import Actor
+from relance.core.errors import RelanceError
+from relance.documents.payment_qr import customer_rf_reference, format_iban, format_reference, transfer_for
 from relance.ledger.models import Invoice
-from relance.ledger.selectors import company_today
+from relance.ledger.selectors import companies_for_user, company_today
 from relance.messaging.links import LinkError, resolve
 from relance.messaging.models import AccessLink
+from relance.portal import forms as portal_forms
+from relance.portal.models import PortalSettings, PortalSubmission, SubmissionFile, SubmissionKind, SubmissionStatus
+from relance.portal.services import (
+    PortalError,
+    colleague_answer,
+    colleague_resolve,
+    link_opened,
+    link_renew,
+    submission_accept,
+    submission_process,
+    submission_reject,
+    submission_store,
+)
+from relance.portal.uploads import UploadRefused, check_upload
 
 View = Callable[..., HttpResponseBase]
+LANGUAGES = ("en", "fr")
+SESSION_LANGUAGE = "portal_language"
+
+
+def bad_token_limit() -> tuple[int, int]:
+    """(bad tokens allowed, per seconds) from one client address."""
+    limit = getattr(settings, "RELANCE_PORTAL_BAD_TOKENS", (20, 600))
+    return int(limit[0]), int(limit[1])
+
+
+def client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+
+
+def _too_many(request: HttpRequest) -> bool:
+    limit, _window = bad_token_limit()
+    return int(cache.get(f"portal:bad:{client_ip(request)}", 0)) >= limit
+
+
+def _count_bad(request: HttpRequest) -> None:
+    _limit, window = bad_token_limit()
+    key = f"portal:bad:{client_ip(request)}"
+    if cache.add(key, 1, window):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, window)
+
+
+def _no_store(response: HttpResponseBase) -> HttpResponseBase:
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    return response
+
+
+def _rate_limited(request: HttpRequest) -> HttpResponseBase:
+    response = render(request, "portal/rate_limited.html", {"lang": translation.get_language()}, status=429)
+    response["Retry-After"] = str(bad_token_limit()[1])
+    return _no_store(response)
+
+
+def _language(request: HttpRequest, link: AccessLink) -> str:
+    asked = request.GET.get("lang", "")
+    if asked in LANGUAGES:
+        request.session[SESSION_LANGUAGE] = asked
+        return asked
+    chosen = request.session.get(SESSION_LANGUAGE, "")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    language = ((link.contact.language if link.contact else "") or link.customer.language or "en")[:2]
+    return language if language in LANGUAGES else "en"
+
+
+def _refused(request: HttpRequest, error: LinkError, token: str) -> HttpResponseBase:
+    language = request.GET.get("lang", "") or (error.link.customer.language[:2] if error.link else "en")
+    language = language if language in LANGUAGES else "en"
+    with translation.override(language):
+        response = render(
+            request, "portal/link_error.html",
+            {"reason": error.reason, "token": token if error.reason == "expired" else "", "lang": language},
+            status=403,
+        )  # fmt: skip
+    return _no_store(response)
 
 
 def with_link(view: View) -> View:
+    """Resolve the token (or refuse), pick the reader's language, then call `view(request, link, ...)`."""
+
     @wraps(view)
     def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if _too_many(request):
+            return _rate_limited(request)
         try:
             link = resolve(token)
         except LinkError as error:
-            refused = render(request, "portal/link_error.html", {"reason": error.reason}, status=403)
-            refused["Cache-Control"] = "no-store"
-            return refused
+            if error.reason == "invalid":
+                _count_bad(request)
+            return _refused(request, error, token)
         AccessLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
-        language = (link.contact.language if link.contact else "") or link.customer.language
+        language = _language(request, link)
         with translation.override(language):
             response = view(request, link, *args, **kwargs)
-        response["Cache-Control"] = "private, no-store"
-        response["X-Robots-Tag"] = "noindex"
-        return response
+        return _no_store(response)
 
     return wrapper
+
+
+# --- the page --------------------------------------------------------------------------------------
+
+STATUS_FILTERS = ("overdue", "not_due", "promised", "disputed", "in_transit", "credit")
+
+
+def in_transit_ids(link: AccessLink) -> frozenset[int]:
+    """Invoices paid online and not yet confirmed by the bank (relance.payments, when installed)."""
+    try:
+        from relance.payments.selectors import in_transit_invoice_ids  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return frozenset()
+    return frozenset(in_transit_invoice_ids(link.customer))
+
+
+def _status_labels() -> dict[str, str]:
+    return {
+        "overdue": _("Overdue"),
+        "not_due": _("Not yet due"),
+        "promised": _("Payment promised"),
+        "disputed": _("Disputed"),
+        "in_transit": _("Paid, in transit"),
+        "credit": _("Credit"),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    item_id: int
+    kind: str
+    number: str
+    issue_date: dt.date
+    due_date: dt.date
+    amount: str
+    open_amount: str
+    days_overdue: int
+    status: str
+    status_label: str
+    selectable: bool
+    pdf: bool
+
+
+def _rows(link: AccessLink, bundle: StatementBundle, language: str) -> list[Row]:
+    statement = bundle.statement
+    ids = [item.item_id for item in statement.items if item.item_type != "payment"]
+    promised = frozenset(
+        Invoice.promises.through.objects.filter(
+            invoice_id__in=ids, promise__status=PromiseStatus.OPEN, promise__customer=link.customer
+        ).values_list("invoice_id", flat=True)
+    )
+    with_pdf = frozenset(
+        Invoice.objects.filter(pk__in=ids, customer=link.customer)
+        .exclude(pdf="", pdf_url="")
+        .values_list("pk", flat=True)
+    )
+    transit = in_transit_ids(link)
+    labels = _status_labels()
+    rows = []
+    for item in statement.items:
+        invoice = item.item_type in ("invoice", "debit_note")
+        if not invoice:
+            status = "credit"
+        elif item.item_id in transit:
+            status = "in_transit"
+        elif item.item_id in bundle.disputed_invoice_ids:
+            status = "disputed"
+        elif item.item_id in promised:
+            status = "promised"
+        else:
+            status = "overdue" if item.is_overdue else "not_due"
+        rows.append(
+            Row(
+                item_id=item.item_id,
+                kind=item.item_type,
+                number=item.number,
+                issue_date=item.issue_date,
+                due_date=item.due_date,
+                amount=item.amount.format(language),
+                open_amount=item.open_amount.format(language),
+                days_overdue=item.days_overdue,
+                status=status,
+                status_label=labels[status],
+                selectable=invoice and item.open_amount.minor > 0,
+                pdf=invoice and item.item_id in with_pdf,
+            )
+        )
+    return rows
+
+
+FORMS: dict[str, type[portal_forms.ItemsForm]] = {
+    SubmissionKind.ACKNOWLEDGE: portal_forms.SimpleForm,
+    SubmissionKind.VALIDATED: portal_forms.SimpleForm,
+    SubmissionKind.IN_PAYMENT: portal_forms.SimpleForm,
+    SubmissionKind.PROMISE: portal_forms.PromiseForm,
+    SubmissionKind.DISPUTE: portal_forms.DisputeForm,
+    SubmissionKind.QUESTION: portal_forms.QuestionForm,
+    SubmissionKind.PROOF: portal_forms.ProofForm,
+    SubmissionKind.BANK_CONFIRMED: portal_forms.BankConfirmForm,
+    SubmissionKind.BANK_CHANGED: portal_forms.BankChangedForm,
+    SubmissionKind.CONTACT: portal_forms.ContactForm,
+}
+
+
+def _make_form(
+    kind: str, link: AccessLink, rows: list[Row], today: dt.date, portal: PortalSettings, data: Any = None,
+    files: Any = None,
+) -> portal_forms.ItemsForm:  # fmt: skip
+    choices = [(row.item_id, row.number) for row in rows if row.selectable]
+    options: dict[str, Any] = {"invoice_choices": choices, "prefix": kind}
+    if kind == SubmissionKind.PROMISE:
+        options |= {"today": today, "max_days": portal.max_promise_days}
+    if data is None and kind == SubmissionKind.CONTACT and link.contact is not None:
+        options["initial"] = {"name": link.contact.name, "email": link.contact.email, "phone": link.contact.phone}
+    form = FORMS[kind](data, files, **options)
+    return form
+
+
+def _page_context(
+    request: HttpRequest, link: AccessLink, *, bound: portal_forms.ItemsForm | None = None, message: str = "",
+    selected: list[int] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    language = translation.get_language() or "en"
+    company, customer = link.company, link.customer
+    today = company_today(company)
+    bundle = statement_bundle(company=company, customer=customer, as_of=today)
+    rows = _rows(link, bundle, language)
+    counts = {key: 0 for key in STATUS_FILTERS}
+    for row in rows:
+        counts[row.status] += 1
+    wanted = request.GET.get("status", "")
+    shown = [row for row in rows if row.status == wanted] if wanted in STATUS_FILTERS else rows
+    totals = [
+        {"currency": c, "overdue": t.overdue.format(language), "not_due": t.not_due.format(language),
+         "credits": t.credits.format(language), "balance": t.balance.format(language)}
+        for c, t in bundle.statement.totals.items()
+    ]  # fmt: skip
+    transfer = transfer_for(company, customer, bundle.statement.totals.get("EUR"))
+    qr = None
+    if transfer is not None:
+        import segno
+
+        qr = segno.make_qr(transfer.payload().encode("utf-8"), error="m", boost_error=False, mask=0).svg_data_uri(
+            scale=4, border=4
+        )
+    portal = PortalSettings.for_company(company)
+    panels = []
+    labels = dict(SubmissionKind.choices)
+    for kind in FORMS:
+        form = bound if bound is not None and bound.prefix == kind else _make_form(kind, link, rows, today, portal)
+        panels.append({"kind": kind, "label": labels[kind], "form": form, "open": form is bound,
+                       "multipart": "attachments" in form.fields, "needs_items": form.needs_items})  # fmt: skip
+    labels_by_status = _status_labels()
+    return {
+        "link": link,
+        "token": request.resolver_match.kwargs["token"] if request.resolver_match else "",
+        "company": company,
+        "customer": customer,
+        "collector": customer.collector,
+        "contact": link.contact,
+        "today": today,
+        "lang": language,
+        "totals": totals,
+        "rows": shown,
+        "all_count": len(rows),
+        "filters": [{"key": k, "label": labels_by_status[k], "count": counts[k]} for k in STATUS_FILTERS if counts[k]],
+        "status": wanted if wanted in STATUS_FILTERS else "",
+        "qr": qr,
+        "transfer": transfer,
+        "iban": format_iban(company.iban) if company.iban else "",
+        "reference": format_reference(customer_rf_reference(company, customer)),
+        "panels": panels,
+        "message": message,
+        "selected": set(selected or []),
+        "has_pay": _has_pay(),
+    }
+
+
+def _has_pay() -> bool:
+    try:
+        reverse("portal:pay", args=["x"])
+    except Exception:
+        return False
+    return True
 
 
 @require_GET
 @with_link
 def page(request: HttpRequest, link: AccessLink) -> HttpResponseBase:
-    today = company_today(link.company)
-    bundle = statement_bundle(company=link.company, customer=link.customer, as_of=today)
-    return render(request, "portal/page.html", {"link": link, "bundle": bundle, "token": link.key})
+    link_opened(link=link, client_ip=client_ip(request))
+    context = _page_context(request, link)
+    sent = request.GET.get("sent", "")
+    if sent in SubmissionKind.values:
+        context["message"] = _("Thank you: your answer was received and sent to %(name)s.") % {
+            "name": link.company.name
+        }
+    template = "portal/_answers.html" if request.headers.get("HX-Request") else "portal/page.html"
+    return render(request, template, context)
 
 
-@require_GET
+def _selected(request: HttpRequest) -> list[int]:
+    found = []
+    for value in request.POST.getlist("invoices"):
+        if value.isdigit():
+            found.append(int(value))
+    return found
+
+
+@require_POST
 @with_link
-def pay(request: HttpRequest, link: AccessLink) -> HttpResponseBase:
+def submit(request: HttpRequest, link: AccessLink, kind: str) -> HttpResponseBase:
+    if kind not in FORMS:
+        raise Http404("No such answer.")
     today = company_today(link.company)
+    portal = PortalSettings.for_company(link.company)
     bundle = statement_bundle(company=link.company, customer=link.customer, as_of=today)
-    return render(request, "portal/page.html", {"link": link, "bundle": bundle, "pay": True})
+    rows = _rows(link, bundle, translation.get_language() or "en")
+    selected = _selected(request)
+    # The invoices are shared by every panel (the statement's checkboxes), validated here.
+    data = request.POST.copy()
+    data.setlist(f"{kind}-invoices", [str(i) for i in selected])
+    form = _make_form(kind, link, rows, today, portal, data=data, files=request.FILES)
+    checked = []
+    if form.is_valid():
+        uploads = request.FILES.getlist(f"{kind}-attachments")
+        if len(uploads) > portal.max_files:
+            form.add_error("attachments", _("Send at most %(count)s files at once.") % {"count": portal.max_files})
+        for upload in uploads:
+            try:
+                checked.append(check_upload(upload, max_bytes=portal.max_upload_bytes))
+            except UploadRefused as refused:
+                form.add_error("attachments", str(refused))
+    hx = bool(request.headers.get("HX-Request"))
+    if not form.is_valid():
+        context = _page_context(request, link, bound=form, selected=selected)
+        context["message"] = _("Please correct the errors below.")
+        context["message_error"] = True
+        return render(request, "portal/_answers.html" if hx else "portal/page.html", context, status=200 if hx else 400)
+    submission = submission_store(
+        link=link, kind=kind, payload=form.payload(), invoice_ids=form.cleaned_data.get("invoices") or [],
+        files=checked, client_ip=client_ip(request) or None,
+    )  # fmt: skip
+    processed = submission_process(submission=submission, today=today)
+    if processed.error:
+        message = _("Your answer was received and passed on to %(name)s, who will get back to you.") % {
+            "name": link.company.name
+        }
+    else:
+        message = _("Thank you: your answer was received and sent to %(name)s.") % {"name": link.company.name}
+    if hx:
+        context = _page_context(request, link, message=message)
+        return render(request, "portal/_answers.html", context)
+    return HttpResponseRedirect(reverse("portal:page", args=[request.resolver_match.kwargs["token"]]) + f"?sent={kind}")  # type: ignore[union-attr]
+
+
+@require_POST
+def renew(request: HttpRequest, token: str) -> HttpResponseBase:
+    """An expired link: send a fresh one to the contacts on file (at most once per link and 10 minutes)."""
+    if _too_many(request):
+        return _rate_limited(request)
+    try:
+        link = resolve(token)
+    except LinkError as error:
+        if error.reason != "expired" or error.link is None:
+            if error.reason == "invalid":
+                _count_bad(request)
+            return _refused(request, error, token)
+        link = error.link
+    else:  # still valid: nothing to renew
+        return redirect("portal:page", token=token)
+    language = request.POST.get("lang", "") or link.customer.language[:2]
+    language = language if language in LANGUAGES else "en"
+    if cache.add(f"portal:renew:{link.pk}", 1, 600):
+        link_renew(link=link)
+    with translation.override(language):
+        response = render(request, "portal/link_renewed.html", {"lang": language})
+    return _no_store(response)
 
 
 @require_GET
@@ -67,7 +422,7 @@ def pay(request: HttpRequest, link: AccessLink) -> HttpResponseBase:
 def statement_pdf(request: HttpRequest, link: AccessLink) -> HttpResponseBase:
     today = company_today(link.company)
     bundle = statement_bundle(company=link.company, customer=link.customer, as_of=today)
-    language = (link.contact.language if link.contact else "") or link.customer.language
+    language = translation.get_language() or link.customer.language
     response = HttpResponse(statement_pdf_for(bundle, language=language), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="statement-{link.customer.code}-{today}.pdf"'
     return response
@@ -78,7 +433,7 @@ def statement_pdf(request: HttpRequest, link: AccessLink) -> HttpResponseBase:
 def statement_xlsx(request: HttpRequest, link: AccessLink) -> HttpResponseBase:
     today = company_today(link.company)
     bundle = statement_bundle(company=link.company, customer=link.customer, as_of=today)
-    language = (link.contact.language if link.contact else "") or link.customer.language
+    language = translation.get_language() or link.customer.language
     content = statement_xlsx_for(bundle, language=language)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="statement-{link.customer.code}-{today}.xlsx"'
@@ -96,3 +451,79 @@ def invoice_pdf(request: HttpRequest, link: AccessLink, invoice_id: int) -> Http
     if invoice.pdf_url:
         return HttpResponseRedirect(invoice.pdf_url)
     raise Http404("This invoice has no PDF on file.")
+
+
+# --- the collector's side: submissions and their files (signed-in members of the company) -----------
+
+
+@login_required
+@require_GET
+def submissions(request: HttpRequest) -> HttpResponseBase:
+    rows = (
+        PortalSubmission.objects.filter(company__in=companies_for_user(user=request.user))
+        .select_related("customer", "contact", "company")
+        .prefetch_related("files")[:200]
+    )
+    return render(request, "portal/submissions.html", {"submissions": rows})
+
+
+@login_required
+@require_POST
+def submission_decide(request: HttpRequest, pk: int) -> HttpResponseBase:
+    submission = get_object_or_404(
+        PortalSubmission, pk=pk, company__in=companies_for_user(user=request.user), status=SubmissionStatus.PENDING
+    )
+    actor = Actor.for_user(request.user)  # type: ignore[arg-type]
+    note = request.POST.get("note", "")[:2000]
+    if request.POST.get("decision") == "reject":
+        submission_reject(actor=actor, submission=submission, reason=note or "rejected")
+    else:
+        submission_accept(actor=actor, submission=submission, note=note)
+    return redirect("portal:submissions")
+
+
+@login_required
+@require_GET
+def submission_file(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """A customer's upload, only for members of the company it was sent to; always downloaded."""
+    found = get_object_or_404(SubmissionFile, pk=pk, submission__company__in=companies_for_user(user=request.user))
+    response = FileResponse(
+        found.file.open("rb"), as_attachment=True, filename=found.original_name, content_type=found.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- a colleague answers about a dispute ------------------------------------------------------------
+
+
+class ColleagueAnswerForm(forms.Form):
+    text = forms.CharField(label="Your answer", max_length=4000, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+@require_http_methods(["GET", "POST"])
+def colleague(request: HttpRequest, token: str) -> HttpResponseBase:
+    if _too_many(request):
+        return _rate_limited(request)
+    try:
+        dispute, email, name = colleague_resolve(token)
+    except PortalError as error:
+        if str(error) == "invalid":
+            _count_bad(request)
+        response = render(request, "portal/colleague.html", {"refused": str(error), "lang": "en"}, status=403)
+        return _no_store(response)
+    form = ColleagueAnswerForm(request.POST or None)
+    done = False
+    error_text = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            colleague_answer(token=token, text=form.cleaned_data["text"])
+            done = True
+            form = ColleagueAnswerForm()
+        except RelanceError as error:
+            error_text = str(error)
+    context = {"dispute": dispute, "email": email, "name": name, "form": form, "done": done, "error": error_text,
+               "comments": dispute.comments.all(), "invoices": list(dispute.invoices.all()), "lang": "en"}  # fmt: skip
+    return _no_store(render(request, "portal/colleague.html", context))
