@@ -442,10 +442,10 @@ class _Sender:
     def apply_pending(self) -> None:
         """Record the outcomes waiting in the open transaction (opened if needed), without committing.
 
-        Called while the server works on the end of DATA, so that this database work runs in
-        parallel with the server's; the transaction is committed by the next `commit()`, just
-        before the next final ".". Until then a row answered 250 is still `committing`: a crash
-        there makes it SENT unconfirmed, never sent again.
+        The transaction is committed by the next `commit()`, just before the next final ".". Until
+        then a row answered 250 is still `committing`: a crash there makes it SENT unconfirmed,
+        never sent again. (In the normal flow `commit()` has just applied everything: this records
+        only outcomes found between a commit and the server's reply.)
         """
         if not self.pending:
             return
@@ -654,7 +654,7 @@ class SmtpSender(_Sender):
             return
         try:
             conn.send(b".\r\n")
-            # While the server works on the end of DATA: record the previous outcomes, build the next message.
+            # While the server works on the end of DATA: build the next message.
             self.apply_pending()
             if upcoming is not None:
                 self.ahead = self.prepare(upcoming)
