@@ -10,7 +10,7 @@ import pytest
 
 import relance.collection.facts as facts_module
 from relance.collection.domain.engine import decide
-from relance.collection.facts import load_candidate_facts, load_company_facts
+from relance.collection.facts import candidate_batches, load_candidate_facts, load_company_facts
 from relance.collection.models import Action, Scenario, ScenarioRule, Step
 from relance.collection.services.run import collection_run
 from relance.collection.standard import scenarios_install_standard
@@ -141,3 +141,28 @@ def test_written_actions_get_the_model_defaults(company, actor, standard):
     assert event.object_id == str(call.pk)
     assert event.data["reasons"] == call.reasons
     assert event.data["status"] == "to_confirm"
+
+
+def test_batches_hold_whole_customers_within_the_limits(company, standard):
+    big, small, other = (CustomerFactory(company=company, code=code) for code in ("B", "S", "O"))
+    for customer, count in ((big, 3), (small, 1), (other, 2)):
+        for _ in range(count):
+            InvoiceFactory(customer=customer, due_date=D(2026, 3, 16))
+    batches = list(candidate_batches(company=company, today=D_MINUS_3, customers=10, invoices=2))
+    ids_of = {c.pk: set(Invoice.objects.filter(customer=c).values_list("pk", flat=True)) for c in (big, small, other)}
+    # three invoices of one customer stay together although the limit is two; then two customers of 1 + 2
+    assert [set(batch.invoice_ids) for batch in batches] == [ids_of[big.pk], ids_of[small.pk] | ids_of[other.pk]]
+    assert [batch.customer_range for batch in batches] == [(big.pk, big.pk), (small.pk, other.pk)]
+    one_by_one = candidate_batches(company=company, today=D_MINUS_3, customers=1, invoices=9)
+    assert [len(batch.invoice_ids) for batch in one_by_one] == [3, 1, 2]
+
+
+def test_an_invoice_not_issued_yet_waits_for_its_issue_date(company, actor, standard):
+    customer = CustomerFactory(company=company)
+    invoice = InvoiceFactory(customer=customer, issue_date=D(2026, 3, 20), due_date=D(2026, 3, 26))
+    collection_run(company=company, today=D(2026, 3, 16), actor=actor)  # its D-10, but not issued yet
+    invoice.refresh_from_db()
+    assert invoice.review_on == D(2026, 3, 20)
+    assert not Action.objects.exists()
+    collection_run(company=company, today=D(2026, 3, 20), actor=actor)
+    assert list(Action.objects.values_list("step_label", flat=True)) == ["D-10 Preventive e-mail"]
