@@ -654,14 +654,20 @@ def _action_of(message: OutboxMessage) -> Action | None:
     return Action.objects.select_related("company", "customer").filter(pk=int(pk)).first()
 
 
+_DONE_SQL = "UPDATE collection_action SET status = %s, done_at = %s, done_by = %s WHERE id = %s AND status IN (%s, %s)"
+
+
 def on_message_sent(message: OutboxMessage, **_: object) -> None:
-    """The action of a sent e-mail is done (one UPDATE: this runs once per e-mail sent)."""
+    """The action of a sent e-mail is done: one plain UPDATE (this runs once per e-mail sent)."""
     kind, _, pk = message.reference.partition(":")
     if kind != "action" or not pk.isdigit():
         return
-    Action.objects.filter(pk=int(pk), status__in=(ActionStatus.PLANNED, ActionStatus.TO_CONFIRM)).update(
-        status=ActionStatus.DONE, done_at=message.sent_at or timezone.now(), done_by="outbox"
-    )
+    done_at = connection.ops.adapt_datetimefield_value(message.sent_at or timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DONE_SQL,
+            [ActionStatus.DONE, done_at, "outbox", int(pk), ActionStatus.PLANNED, ActionStatus.TO_CONFIRM],
+        )
 
 
 def on_message_failed(
