@@ -137,3 +137,17 @@ def test_amounts_are_exact_minor_units_and_formatted_in_the_readers_language(cli
 
     payload = SepaTransferProvider().instructions(pay_company, customer, selection.amount).qr_payload
     assert payload.split("\n")[7] == "EUR123456789.31"
+
+
+def test_pay_page_in_french(client, settings, pay_company, today):
+    settings.RELANCE_PAYMENT_PROVIDERS = ["sepa_transfer"]
+    from relance.messaging.links import issue_link
+
+    customer = CustomerFactory(company=pay_company, code="FR-2", language="fr")
+    invoice(customer, today, "F-1", 1_234_56, days_overdue=3)
+    token = issue_link(customer=customer)[1]
+    html = client.get(reverse("portal:pay", args=[token])).content.decode().replace("\u202f", " ").replace("\xa0", " ")
+    assert "Payer en ligne" in html
+    assert "Factures à payer" in html
+    assert "Virement (SEPA) avec un QR code" in html
+    assert "1 234,56 €" in html
