@@ -370,7 +370,6 @@ def _customers_needing_totals(
     if not setup.windows:
         return [], set()
     calendar = setup.calendar
-    windows_of: dict[dt.date, tuple[ConditionWindow, ...]] = {}  # due date -> windows it may be in
 
     def open_windows(due: dt.date) -> tuple[ConditionWindow, ...]:
         found = []
@@ -382,17 +381,16 @@ def _customers_needing_totals(
                 found.append(window)  # ...and the step after it is not due: it may be the latest due step
         return tuple(found)
 
+    # Few due dates (thousands of invoices share one): their windows first, then the customers
+    # with an item in one of them.
+    dues = {row[3] for rows in by_customer.values() for row in rows}
+    windows_of = {due: windows for due in dues if (windows := open_windows(due))}
+    flagged = sorted({row[1] for rows in by_customer.values() for row in rows if row[3] in windows_of})
     needing: list[int] = []
     settled: set[int] = set()
-    for customer_id, rows in by_customer.items():
-        met: list[tuple[Row, ConditionWindow]] = []
-        for row in rows:
-            windows = windows_of.get(row[3])
-            if windows is None:
-                windows = windows_of[row[3]] = open_windows(row[3])
-            met.extend((row, window) for window in windows)
-        if not met:
-            continue
+    for customer_id in flagged:
+        rows = by_customer[customer_id]
+        met = [(row, window) for row in rows for window in windows_of.get(row[3], ())]
         if any(window.has_tags for _row, window in met):
             needing.append(customer_id)  # a tag condition may fail and let an earlier step be weighed
             continue
@@ -409,7 +407,6 @@ def _customers_needing_totals(
             settled.add(customer_id)
         else:
             needing.append(customer_id)
-    needing.sort()
     return needing, settled
 
 
@@ -461,6 +458,7 @@ def _build(
             done[invoice_id] = {step_id}
         else:
             steps.add(step_id)
+    done_steps = {invoice_id: frozenset(steps) for invoice_id, steps in done.items()}
 
     # Only customers with open items read here: a broken promise matters for its unpaid invoices,
     # which are due for review (and so read) in their own customer's batch.
@@ -535,8 +533,8 @@ def _build(
                     int(open_minor),
                     currency,
                     pk in disputed,
-                    promised_until.get(pk),
-                    frozenset(done[pk]) if pk in done else NO_STEPS,
+                    promised_until.get(pk) if promised_until else None,
+                    done_steps.get(pk, NO_STEPS),
                 )
                 for pk, _customer, number, due, currency, open_minor in rows
             ]
