@@ -29,6 +29,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -60,6 +61,10 @@ def build_contexts(count: int, language: str) -> list[object]:
             not_due.append(Line(f"F-{n:06d}-N{i}", due - dt.timedelta(days=30), due, amount, amount, 0, "not_due"))
         overdue_total = sum(line.open_amount.minor for line in overdue)
         not_due_total = sum(line.open_amount.minor for line in not_due)
+        totals = Totals(
+            "EUR", Money(overdue_total, "EUR"), Money(not_due_total, "EUR"), Money(0, "EUR"),
+            Money(overdue_total // 50, "EUR"),
+        )  # fmt: skip
         contexts.append(
             MessageContext(
                 language=language,
@@ -73,8 +78,7 @@ def build_contexts(count: int, language: str) -> list[object]:
                 collector_phone="+33 1 23 45 67 89",
                 overdue=overdue,
                 not_due=not_due,
-                totals=[Totals("EUR", Money(overdue_total, "EUR"), Money(not_due_total, "EUR"), Money(0, "EUR"),
-                               Money(overdue_total // 50, "EUR"))],  # fmt: skip
+                totals=[totals],
                 penalties_shown=True,
                 bank=BankDetails("Atelier Durand SAS", "FR7630006000011234567890189", "AGRIFRPP", f"RF18C{n:06d}"),
                 page_url=f"https://relance.example/p/tok{n}/",
@@ -153,8 +157,9 @@ def main() -> int:
     message = email.message_from_bytes(last, policy=email.policy.default)
     html = message.get_body(("html",)).get_content()
     text = message.get_body(("plain",)).get_content()
-    context = measured[-1]
-    wrong = [line.number for line in [*context.overdue, *context.not_due] if line.number not in html or line.number not in text]  # type: ignore[attr-defined]  # noqa: E501
+    context: Any = measured[-1]
+    numbers = [line.number for line in [*context.overdue, *context.not_due]]
+    wrong = [number for number in numbers if number not in html or number not in text]
     overdue_total = context.totals[0].overdue.format(args.language)  # type: ignore[attr-defined]
     if overdue_total not in text:
         wrong.append(f"total {overdue_total}")
