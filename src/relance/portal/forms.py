@@ -47,7 +47,8 @@ class ItemsForm(forms.Form):
         self.fields["invoices"].error_messages["required"] = _("Select at least one invoice.")
 
     def payload(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k not in ("invoices", "attachments") and v not in ("", None)}
+        skipped = ("invoices", "attachments")
+        return {k: v for k, v in self.cleaned_data.items() if k not in skipped and v not in ("", None)}
 
 
 class SimpleForm(ItemsForm):

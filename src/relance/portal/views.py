@@ -154,6 +154,22 @@ def in_transit_ids(link: AccessLink) -> frozenset[int]:
     return frozenset(in_transit_invoice_ids(link.customer))
 
 
+def _action_labels() -> dict[str, str]:
+    """What each panel of the page offers, in the customer's words."""
+    return {
+        SubmissionKind.ACKNOWLEDGE: _("We received these invoices"),
+        SubmissionKind.VALIDATED: _("Validated for payment"),
+        SubmissionKind.IN_PAYMENT: _("They are in payment"),
+        SubmissionKind.PROMISE: _("Promise to pay"),
+        SubmissionKind.DISPUTE: _("Dispute"),
+        SubmissionKind.QUESTION: _("Ask a question or comment"),
+        SubmissionKind.PROOF: _("Send a proof of payment"),
+        SubmissionKind.BANK_CONFIRMED: _("Confirm your bank details shown below"),
+        SubmissionKind.BANK_CHANGED: _("Our bank details changed"),
+        SubmissionKind.CONTACT: _("Update my contact details"),
+    }
+
+
 def _status_labels() -> dict[str, str]:
     return {
         "overdue": _("Overdue"),
@@ -285,7 +301,7 @@ def _page_context(
         )
     portal = PortalSettings.for_company(company)
     panels = []
-    labels = dict(SubmissionKind.choices)
+    labels = _action_labels()
     for kind in FORMS:
         form = bound if bound is not None and bound.prefix == kind else _make_form(kind, link, rows, today, portal)
         panels.append({"kind": kind, "label": labels[kind], "form": form, "open": form is bound,
@@ -307,6 +323,7 @@ def _page_context(
         "status": wanted if wanted in STATUS_FILTERS else "",
         "qr": qr,
         "transfer": transfer,
+        "qr_amount": transfer.amount.format(language) if transfer is not None else "",
         "iban": format_iban(company.iban) if company.iban else "",
         "reference": format_reference(customer_rf_reference(company, customer)),
         "panels": panels,
