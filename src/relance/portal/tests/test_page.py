@@ -209,3 +209,14 @@ def test_disputed_items_show_their_status(client, account, actor):
     dispute = dispute_open(actor=actor, customer=account.customer, invoices=[account.late], reason="price")
     assert dispute.status == DisputeStatus.OPEN
     assert re.search(r"C-42-LATE.*?badge disputed", client.get(account.url).content.decode(), re.S)
+
+
+def test_text_from_the_ledger_is_escaped_in_the_rows(client, account):
+    from django.core.files.base import ContentFile
+
+    account.late.number = '<img src=x onerror="alert(1)">'
+    account.late.save()
+    account.late.pdf.save("late.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    body = client.get(account.url).content.decode()
+    assert "<img src=x" not in body
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in body
