@@ -44,6 +44,9 @@ run "import (PostgreSQL)" "$python" "$here/bench_import.py" --rows "$rows" --dat
 run "decide (1M invoices)" "$python" "$here/bench_decide.py" --invoices "$rows"
 run "decide (peer data)" "$python" "$here/bench_decide.py" --peer
 run "statement PDF" "$python" "$here/bench_statement_pdf.py"
+run "render e-mails" "$python" "$here/bench_render.py"
+run "send e-mails" "$python" "$here/bench_send.py"
+run "daily run (peer data)" "$python" "$here/bench_daily.py"
 
 echo
 echo "=== summary"
