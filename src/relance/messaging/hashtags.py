@@ -134,10 +134,11 @@ _TABLE = (
     'style="border-collapse:collapse;width:100%;margin:8px 0 16px 0;font-size:14px">'
 )
 _TH = '<th align="{align}" style="text-align:{align};padding:6px 8px;border-bottom:2px solid #1f3a5f;color:#1f3a5f;font-weight:bold">'  # noqa: E501
-_TD = '<td align="{align}" style="text-align:{align};padding:6px 8px;border-bottom:1px solid #dde3ea">'
+_TD = '<td align="{align}" style="text-align:{align};padding:6px 8px;border-bottom:1px solid #dde3ea{extra}">'
 _TD_TOTAL = '<td align="{align}" style="text-align:{align};padding:6px 8px;font-weight:bold">'
 _TH_L, _TH_R = _TH.format(align="left"), _TH.format(align="right")
-_TD_L, _TD_R = _TD.format(align="left"), _TD.format(align="right")
+_TD_L, _TD_R = _TD.format(align="left", extra=""), _TD.format(align="right", extra=";white-space:nowrap")
+_TD_DATE = _TD.format(align="left", extra=";white-space:nowrap")
 _TOTAL_L, _TOTAL_R = _TD_TOTAL.format(align="left"), _TD_TOTAL.format(align="right")
 
 
@@ -199,7 +200,7 @@ def items_table_html(lines: list[Line], context: MessageContext, *, overdue: boo
                 if note:
                     parts.append(f' <span style="color:#8a5a00">({escape(note)})</span>')
             else:
-                parts.append(_TD_L if column in ("issued", "due") else _TD_R)
+                parts.append(_TD_DATE if column in ("issued", "due") else _TD_R)
                 parts.append(value)
             parts.append("</td>")
         parts.append("</tr>")
