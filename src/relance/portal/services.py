@@ -314,6 +314,22 @@ def submission_process(*, submission: PortalSubmission, today: dt.date | None = 
     return Processed(submission, error)
 
 
+def _close_tasks_when_handled(submission: PortalSubmission, actor: Actor) -> None:
+    """A collector's task created for portal answers is done once every answer in it is handled."""
+    tasks = Action.objects.select_for_update().filter(
+        customer=submission.customer, family=Family.TASK, status__in=(ActionStatus.PLANNED, ActionStatus.TO_CONFIRM)
+    )
+    for task in tasks:
+        listed = task.outcome.get("portal_submissions", [])
+        if submission.pk not in listed:
+            continue
+        if PortalSubmission.objects.filter(pk__in=listed, status=SubmissionStatus.PENDING).exists():
+            continue
+        task.status, task.status_reason = ActionStatus.DONE, "every answer from the customer's page was handled"
+        task.done_at, task.done_by = timezone.now(), actor.label[:200]
+        task.save(update_fields=["status", "status_reason", "done_at", "done_by"])
+
+
 def _pending(submission: PortalSubmission) -> None:
     if submission.status != SubmissionStatus.PENDING:
         raise PortalError("this submission was already handled")
@@ -341,6 +357,7 @@ def submission_accept(*, actor: Actor, submission: PortalSubmission, note: str =
     submission.save(update_fields=["status", "handled_by", "handled_at", "handled_note"])
     record(actor=actor, code="portal.submission.accepted", company=submission.company, customer=submission.customer,
            obj=submission, data={"kind": submission.kind, "note": note})  # fmt: skip
+    _close_tasks_when_handled(submission, actor)
     return submission
 
 
@@ -366,6 +383,7 @@ def submission_reject(*, actor: Actor, submission: PortalSubmission, reason: str
     submission.save(update_fields=["status", "handled_by", "handled_at", "handled_note"])
     record(actor=actor, code="portal.submission.rejected", company=submission.company, customer=submission.customer,
            obj=submission, data={"kind": submission.kind, "reason": reason})  # fmt: skip
+    _close_tasks_when_handled(submission, actor)
     return submission
 
 

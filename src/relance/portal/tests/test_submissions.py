@@ -404,3 +404,19 @@ def test_a_colleague_link_expires_and_is_bound_to_its_dispute(account, actor):
 def test_users_of_another_company_are_not_members(account, other_account):
     assert not Membership.objects.filter(user=other_account.collector, company=account.customer.company).exists()
     assert User.objects.count() == 2
+
+
+def test_the_collectors_task_is_done_once_every_answer_in_it_is_handled(client, account):
+    post(client, account, "question", {"question-comment": "When is F-1 due?"})
+    post(client, account, "acknowledge", {"invoices": [account.late.pk]})
+    first, second = PortalSubmission.objects.order_by("pk")
+    task = Action.objects.get(customer=account.customer, family="task")
+    assert task.status == "to_confirm"
+    actor = Actor.for_user(account.collector)
+    submission_accept(actor=actor, submission=first, note="answered by phone")
+    task.refresh_from_db()
+    assert task.status == "to_confirm"  # one answer still waits
+    submission_reject(actor=actor, submission=second, reason="not about our invoices")
+    task.refresh_from_db()
+    assert task.status == "done"
+    assert "every answer" in task.status_reason
