@@ -35,7 +35,7 @@ from relance.finance.penalties import (
 )
 from relance.finance.rates_store import load_rate_book
 from relance.ledger.models import Allocation, Company, Customer, Invoice, InvoiceKind
-from relance.ledger.selectors import Statement, _open_items_sql
+from relance.ledger.selectors import Statement, open_items_sql
 
 
 def penalties_enabled(company: Company, customer: Customer) -> bool:
@@ -213,14 +213,14 @@ def _balances_at(
 ) -> dict[tuple[int, str], tuple[int, ...]]:
     """(date index, currency) -> (not due, 1-30, 31-60, 61-90, over 90, credits), one SQL statement.
 
-    The open items of each date come from the ledger's own definition (`_open_items_sql`), so
+    The open items of each date come from the ledger's own definition (`open_items_sql`), so
     these figures agree with the statements and the aging to the cent.
     """
     parts: list[str] = []
     params: list[Any] = []
     debit = "item_type NOT IN ('credit_note', 'payment')"
     for index, day in enumerate(dates):
-        sql, item_params = _open_items_sql(company_id=company.pk, as_of=day, customer_ids=customer_ids)
+        sql, item_params = open_items_sql(company_id=company.pk, as_of=day, customer_ids=customer_ids)
         limits = [day - dt.timedelta(days=n) for n in (0, 30, 60, 90)]
         where = " WHERE currency = %s" if currency else ""
         parts.append(

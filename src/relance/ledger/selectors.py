@@ -1,7 +1,7 @@
 """Reads of the ledger that the rest of Relance uses: open items, statements, aging, balances.
 
 Every figure is computed by the database from integer minor units, so it is exact on SQLite and
-PostgreSQL alike. One SQL fragment (`_open_items_sql`) defines what is open at a date; the
+PostgreSQL alike. One SQL fragment (`open_items_sql`) defines what is open at a date; the
 statement, the aging and the balances are all read from it, so they can never disagree.
 
 An item is open at date D when it was issued on or before D and its amount minus the allocations
@@ -51,7 +51,7 @@ def companies_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Co
     return Company.objects.filter(memberships__user_id=user.pk)
 
 
-def _open_items_sql(
+def open_items_sql(
     *, company_id: int, as_of: dt.date, customer_id: int | None = None, customer_ids: Sequence[int] | None = None
 ) -> tuple[str, list[Any]]:
     """SQL of every item open at `as_of`, one row per item, signed open amount.
@@ -182,7 +182,7 @@ def open_items(*, company: Company, as_of: dt.date, customer: Customer | None = 
     """Every item open at `as_of` for the company (or one of its customers), oldest due first."""
     if customer is not None and customer.company_id != company.pk:
         raise ValueError("customer does not belong to this company")
-    sql, params = _open_items_sql(company_id=company.pk, as_of=as_of, customer_id=customer.pk if customer else None)
+    sql, params = open_items_sql(company_id=company.pk, as_of=as_of, customer_id=customer.pk if customer else None)
     return _read_items(sql, params, as_of)
 
 
@@ -213,7 +213,7 @@ def _read_items(sql: str, params: list[Any], as_of: dt.date) -> list[OpenItem]:
 
 def open_item_rows(*, company: Company, as_of: dt.date) -> list[tuple[str, int, str, int]]:
     """Lean form of `open_items` for bulk work: (item type, id, number, signed open minor units)."""
-    sql, params = _open_items_sql(company_id=company.pk, as_of=as_of)
+    sql, params = open_items_sql(company_id=company.pk, as_of=as_of)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT item_type, item_id, number, open_amount FROM ({sql}) t", params)  # noqa: S608
         return [(kind, pk, number, int(amount)) for kind, pk, number, amount in cursor.fetchall()]
@@ -230,7 +230,7 @@ def customer_statements(*, company: Company, customers: Sequence[Customer], as_o
         raise ValueError("customer does not belong to this company")
     if not customers:
         return {}
-    sql, params = _open_items_sql(company_id=company.pk, as_of=as_of, customer_ids=[c.pk for c in customers])
+    sql, params = open_items_sql(company_id=company.pk, as_of=as_of, customer_ids=[c.pk for c in customers])
     items: dict[int, list[OpenItem]] = {c.pk: [] for c in customers}
     for item in _read_items(sql, params, as_of):
         items[item.customer_id].append(item)
@@ -288,7 +288,7 @@ class Aging:
 
 
 def _aging_rows(*, company: Company, as_of: dt.date, by_customer: bool) -> list[tuple[Any, ...]]:
-    sql, params = _open_items_sql(company_id=company.pk, as_of=as_of)
+    sql, params = open_items_sql(company_id=company.pk, as_of=as_of)
     limits = [as_of - dt.timedelta(days=n) for n in (0, 30, 60, 90)]
     debit = "item_type NOT IN ('credit_note', 'payment')"
     group = "customer_id, currency" if by_customer else "currency"
