@@ -72,6 +72,15 @@ class Command(BaseCommand):
             )
         today = today_in(DEMO_TIMEZONE)
         notes: list[str] = []
+        port = options["port"]
+        if not options["no_serve"]:
+            free = find_free_port("127.0.0.1", port)
+            if free != port:
+                notes.append(f"Port {port} is in use; using port {free} instead.")
+            port = free
+        if "RELANCE_BASE_URL" not in os.environ:
+            # The links of the demo's e-mails lead to this server.
+            settings.RELANCE_BASE_URL = f"http://127.0.0.1:{port}"
         if options["reset"] or not demo_ids:
             if demo_ids:
                 self.stdout.write("Deleting the previous demo data...")
@@ -100,12 +109,6 @@ class Command(BaseCommand):
             notes.append("Kept the existing demo data; the demo users have a new password.")
             if built_for is not None and built_for != today:
                 notes.append(f"The data was built around {built_for}; `relance demo --reset` rebuilds it around today.")
-        port = options["port"]
-        if not options["no_serve"]:
-            free = find_free_port("127.0.0.1", port)
-            if free != port:
-                notes.append(f"Port {port} is in use; using port {free} instead.")
-            port = free
         self._banner(port=port, password=password, notes=notes, serving=not options["no_serve"])
         if not options["no_serve"]:
             run_server("127.0.0.1", port)
