@@ -201,6 +201,8 @@ def main() -> int:
     print(f"  decisions: {decisions:,}; actions written: {run2.created_count:,}")
     print(f"  peak RSS: {peak:.0f} MB (target < 300 MB)")
     verdict = "PASS" if ratio <= 3 else "FAIL"
+    if args.peer:  # the ratio is judged on a million invoices; here the aggregate takes ~2 ms
+        verdict = "not judged on the peer's data set"
     print(f"  ratio decide / aggregate ({base:.3f} s): {ratio:.2f} (target <= 3.00): {verdict}")
     if args.peer:
         print(f"  first-run ratio (every invoice reviewed): {cold_seconds / base:.1f}")
@@ -217,6 +219,8 @@ def main() -> int:
         print(f"  database kept in {folder}")
     else:
         shutil.rmtree(folder, ignore_errors=True)  # 600 MB at a million invoices
+    if args.peer:  # judged: the decide against the peer's 4.4 s
+        return 0 if cold_seconds < PEER_DECIDE_SECONDS and peak < 300 else 1
     return 0 if ratio <= 3 and peak < 300 else 1
 
 
