@@ -49,6 +49,25 @@ def other_company(db):
 
 
 @pytest.fixture
+def member(db):
+    """member(company, role="collector", username=None, sees_all=False) -> a User with that role there.
+
+    Its password is "x-very-long-password"."""
+    from relance.accounts.models import User
+    from relance.ledger.models import Membership
+
+    counter = iter(range(1, 10_000))
+
+    def make(company, role: str = "collector", username: str | None = None, sees_all: bool = False):
+        name = username or f"{role}{next(counter)}"
+        user = User.objects.create_user(name, email=f"{name}@example.test", password="x-very-long-password")  # noqa: S106
+        Membership.objects.create(user=user, company=company, role=role, sees_all_customers=sees_all)
+        return user
+
+    return make
+
+
+@pytest.fixture
 def write_file(tmp_path):
     """write_file("x.csv", text, encoding="utf-8") -> Path of a file written byte for byte."""
 

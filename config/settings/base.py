@@ -47,6 +47,13 @@ INSTALLED_APPS = [
     "relance.payments",
     "relance.portal",
     "relance.web",
+    "relance.web.account",
+    "relance.web.agenda",
+    "relance.web.customers",
+    "relance.web.dashboard",
+    "relance.web.editors",
+    "relance.web.company_settings",
+    "relance.web.imports",
 ]
 
 MIDDLEWARE = [
@@ -116,6 +123,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Argon2 first (new and re-hashed passwords); the others only verify older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"

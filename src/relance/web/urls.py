@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from relance.web import views
 
@@ -8,4 +8,16 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="web:login"), name="logout"),
+    path("workspace/company/", views.switch_company, name="switch_company"),
+]
+
+# The workspace's areas, each a small app with its own views, templates and translations.
+areas = [
+    path("agenda/", include("relance.web.agenda.urls")),
+    path("customers/", include("relance.web.customers.urls")),
+    path("dashboard/", include("relance.web.dashboard.urls")),
+    path("editors/", include("relance.web.editors.urls")),
+    path("settings/", include("relance.web.company_settings.urls")),
+    path("import/", include("relance.web.imports.urls")),
+    path("account/", include("relance.web.account.urls")),
 ]

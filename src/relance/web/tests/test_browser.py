@@ -17,6 +17,6 @@ def test_a_collector_signs_in_in_a_real_browser(live_server, page, company, tmp_
     page.get_by_label("Username").fill("camille")
     page.get_by_label("Password").fill("x-very-long-password")
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/agenda/")
     assert "Atelier Durand SAS" in page.content()
     page.screenshot(path=str(tmp_path_factory.getbasetemp() / "home.png"))

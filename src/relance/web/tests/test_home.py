@@ -1,71 +1,81 @@
-"""The home page shows each company the user belongs to, with its aging; nothing of the others."""
+"""The workspace frame: sign-in required, the home page is the agenda, company switching, and the
+central rules (read-only members change nothing; one company never sees another's customers)."""
 
-import datetime as dt
+import pytest
 
-import time_machine
-
-from relance.accounts.models import User
-from relance.ledger.models import Membership
-from tests.factories import CustomerFactory, InvoiceFactory
-
-
-@time_machine.travel(dt.datetime(2026, 3, 31, 10, 0, tzinfo=dt.UTC))
-def test_a_member_sees_the_aging_of_their_company_only(client, company, other_company):
-    InvoiceFactory(customer=CustomerFactory(company=company), amount=1234_56, due_date=dt.date(2026, 3, 1))
-    InvoiceFactory(customer=CustomerFactory(company=other_company), amount=999_99, currency="GBP")
-    user = User.objects.create_user("camille", password="x-very-long-password")
-    Membership.objects.create(user=user, company=company, role="collector")
-    client.force_login(user)
-    page = client.get("/").content.decode()
-    assert "Atelier Durand SAS" in page
-    assert "€1,234.56" in page  # formatted for the reader's language
-    assert "Northwind" not in page
-    assert "999.99" not in page
-    assert "999,99" not in page
+from relance.web.access import resolve_workspace
+from tests.factories import CustomerFactory
 
 
 def test_anonymous_visitors_are_sent_to_the_login(client, db):
+    for url in ("/", "/agenda/", "/customers/", "/dashboard/", "/editors/", "/settings/", "/import/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/login/"), url
+
+
+def test_the_home_page_is_the_agenda(client, company, member):
+    client.force_login(member(company))
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"].startswith("/login/")
+    assert response["Location"] == "/agenda/"
+    page = client.get("/agenda/").content.decode()
+    assert "Atelier Durand SAS" in page
 
 
-def test_a_collector_signs_in_with_the_workspace_login(client, company):
-    user = User.objects.create_user("camille", password="x-very-long-password")
-    Membership.objects.create(user=user, company=company, role="collector")
-    response = client.post("/login/", {"username": "camille", "password": "x-very-long-password"})
-    assert response.status_code == 302
-    assert response["Location"] == "/"
-    assert "Atelier Durand SAS" in client.get("/").content.decode()
-    wrong = client.post("/login/", {"username": "camille", "password": "nope"})
-    assert "Wrong username or password." in wrong.content.decode()
+def test_a_user_without_company_gets_a_clear_page(client, db):
+    from relance.accounts.models import User
+
+    client.force_login(User.objects.create_user("lost", password="x-very-long-password"))
+    response = client.get("/agenda/")
+    assert response.status_code == 403
+    assert "do not belong to any company" in response.content.decode()
 
 
-@time_machine.travel(dt.datetime(2026, 3, 31, 10, 0, tzinfo=dt.UTC))
-def test_the_page_speaks_french_to_a_french_browser(client, company):
-    InvoiceFactory(customer=CustomerFactory(company=company), amount=1234_56, due_date=dt.date(2026, 3, 1))
-    user = User.objects.create_superuser("admin", password="x-very-long-password")
+def test_a_member_switches_between_their_companies_only(client, company, other_company, member, db):
+    from relance.ledger.models import Company, Membership
+
+    user = member(company)
+    Membership.objects.create(user=user, company=other_company, role="read_only")
+    third = Company.objects.create(name="Foreign SA", country="FR", currency="EUR", timezone="Europe/Paris")
     client.force_login(user)
-    page = client.get("/", headers={"accept-language": "fr"}).content.decode()
-    assert "Balance âgée" in page
-    assert "Non échu" in page
-    assert "1\u202f234,56\u00a0€" in page
+    assert "Atelier Durand SAS" in client.get("/agenda/").content.decode()
+    client.post("/workspace/company/", {"company": other_company.pk, "next": "/agenda/"})
+    page = client.get("/agenda/").content.decode()
+    assert "Read-only" in page
+    assert "Northwind Ltd" in page
+    client.post("/workspace/company/", {"company": third.pk})
+    assert client.session["relance_company_id"] == other_company.pk  # unchanged
 
 
-def test_every_french_message_is_translated():
-    from pathlib import Path
+def test_a_read_only_member_cannot_post_anything(client, company, member):
+    client.force_login(member(company, "read_only"))
+    assert client.get("/agenda/").status_code == 200
+    assert client.post("/agenda/", {}).status_code == 403
 
-    from babel.messages.mofile import read_mo
-    from babel.messages.pofile import read_po
 
-    import relance
+def test_management_pages_are_refused_to_collectors(client, company, member):
+    client.force_login(member(company, "collector"))
+    for url in ("/editors/", "/editors/templates/", "/import/", "/settings/"):
+        assert client.get(url).status_code == 403, url
 
-    path = Path(relance.__file__).parent / "locale" / "fr" / "LC_MESSAGES" / "django.po"
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
-    untranslated = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
-    assert untranslated == []
-    with path.with_suffix(".mo").open("rb") as handle:
-        compiled = read_mo(handle)
-    # The committed .mo must be compiled from the .po as it is (msgfmt or pybabel compile).
-    assert {m.id: m.string for m in compiled if m.id} == {m.id: m.string for m in catalog if m.id}
+
+@pytest.mark.parametrize(
+    ("role", "sees_all", "expected"),
+    [
+        ("collector", False, {"mine"}),
+        ("collector", True, {"mine", "theirs"}),
+        ("credit_manager", False, {"mine", "theirs"}),
+    ],
+)
+def test_portfolio_rules(rf, company, other_company, member, role, sees_all, expected):
+    user = member(company, role, sees_all=sees_all)
+    CustomerFactory(company=company, name="mine", collector=user)
+    CustomerFactory(company=company, name="theirs")
+    CustomerFactory(company=other_company, name="foreign", collector=user)
+    request = rf.get("/")
+    request.user = user
+    request.session = {}
+    ws = resolve_workspace(request)
+    assert {c.name for c in ws.customers(all_customers=True)} == expected
+    assert "foreign" not in {c.name for c in ws.customers(all_customers=True)}

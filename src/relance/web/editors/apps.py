@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EditorsConfig(AppConfig):
+    name = "relance.web.editors"
+    label = "web_editors"
+    verbose_name = "Workspace: Scenarios"
