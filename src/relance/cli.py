@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "createcompany": "create a company (legal entity)",
     "document": "write a PDF: a statement of account, a formal notice, or the day's letters merged",
     "rates": "list, add and check the reference rate tables of late-payment penalties",
+    "snapshots": "take today's receivables snapshot (dashboard trend); --backfill computes past month-ends",
     "run": "the daily collection run: decide, record and send today's actions (--dry-run to preview)",
     "send-test": "send one e-mail of a template, with a customer's account, to your own address",
     "plan": "what the run will do to whom on which day over the next days, if nothing changes",

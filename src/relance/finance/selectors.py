@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import BigIntegerField, Case, F, Q, Sum, Value, When
+from django.db.models import BigIntegerField, Case, F, Q, QuerySet, Sum, Value, When
 
 from relance.core.money import Money
 from relance.finance.kpis import Period, calendar_months
@@ -208,8 +208,21 @@ class KpiInputs:
         return [m.period.days for m in reversed(self.months)]
 
 
+def _customers_sql(company: Company, customers: QuerySet[Customer] | None) -> tuple[str, list[Any]]:
+    """` AND customer_id IN (SELECT ...)` for a customer queryset, restricted to the company."""
+    if customers is None:
+        return "", []
+    sql, params = customers.filter(company_id=company.pk).order_by().values("pk").query.sql_with_params()
+    return f" AND customer_id IN ({sql})", list(params)
+
+
 def _balances_at(
-    *, company: Company, dates: Sequence[dt.date], customer_ids: Sequence[int] | None, currency: str | None
+    *,
+    company: Company,
+    dates: Sequence[dt.date],
+    customer_ids: Sequence[int] | None,
+    currency: str | None,
+    customers: QuerySet[Customer] | None = None,
 ) -> dict[tuple[int, str], tuple[int, ...]]:
     """(date index, currency) -> (not due, 1-30, 31-60, 61-90, over 90, credits), one SQL statement.
 
@@ -219,10 +232,11 @@ def _balances_at(
     parts: list[str] = []
     params: list[Any] = []
     debit = "item_type NOT IN ('credit_note', 'payment')"
+    in_customers, customers_params = _customers_sql(company, customers)
     for index, day in enumerate(dates):
         sql, item_params = open_items_sql(company_id=company.pk, as_of=day, customer_ids=customer_ids)
         limits = [day - dt.timedelta(days=n) for n in (0, 30, 60, 90)]
-        where = " WHERE currency = %s" if currency else ""
+        where = " WHERE 1 = 1" + (" AND currency = %s" if currency else "") + in_customers
         parts.append(
             f"""SELECT {index} AS k, currency,
                    SUM(CASE WHEN {debit} AND due_date >= %s THEN open_amount ELSE 0 END),
@@ -235,7 +249,7 @@ def _balances_at(
              GROUP BY currency"""  # noqa: S608 - built from constants; every value is a parameter
         )
         bucket_params = [limits[0], limits[0], limits[1], limits[1], limits[2], limits[2], limits[3], limits[3]]
-        params += [*bucket_params, *item_params, *([currency] if currency else [])]
+        params += [*bucket_params, *item_params, *([currency] if currency else []), *customers_params]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
@@ -243,12 +257,19 @@ def _balances_at(
 
 
 def _credit_sales(
-    *, company: Company, periods: Sequence[Period], customer_ids: Sequence[int] | None, currency: str | None
+    *,
+    company: Company,
+    periods: Sequence[Period],
+    customer_ids: Sequence[int] | None,
+    currency: str | None,
+    customers: QuerySet[Customer] | None = None,
 ) -> dict[str, list[int]]:
     """Currency -> net credit sales of each period in minor units, one SQL statement."""
     invoices = Invoice.objects.filter(company=company, issue_date__range=(periods[0].start, periods[-1].end))
     if customer_ids is not None:
         invoices = invoices.filter(customer_id__in=list(customer_ids))
+    if customers is not None:
+        invoices = invoices.filter(customer_id__in=customers.filter(company_id=company.pk).order_by().values("pk"))
     if currency:
         invoices = invoices.filter(currency=currency)
     sums = {
@@ -277,6 +298,7 @@ def kpi_inputs(
     months: int = 12,
     customer_ids: Sequence[int] | None = None,
     currency: str | None = None,
+    customers: QuerySet[Customer] | None = None,
 ) -> dict[str, KpiInputs]:
     """The figures behind the receivables KPIs, per currency, read from the ledger in two queries.
 
@@ -288,8 +310,10 @@ def kpi_inputs(
       past due that day: invoices and debit notes minus their allocations dated up to that day,
       credit notes and payments not yet allocated as negative credits (the ledger's statement rules).
 
-    `customer_ids` restricts everything to those customers (a collector's portfolio, a tag);
-    `currency` to one currency, which is then returned even when it has no figure. Currencies
+    `customer_ids` restricts everything to those customers; `customers`, a queryset (a collector's
+    portfolio, the customers of a tag), does the same inside the SQL as a subquery, so the
+    statements stay two and their size fixed whatever the number of customers (only the
+    company's customers of the queryset count). `currency` to one currency, which is then returned even when it has no figure. Currencies
     are never mixed: each has its own `KpiInputs`.
     """
     periods = calendar_months(end, months)
@@ -299,8 +323,8 @@ def kpi_inputs(
         balances: dict[tuple[int, str], tuple[int, ...]] = {}
         sales: dict[str, list[int]] = {}
     else:
-        balances = _balances_at(company=company, dates=dates, customer_ids=ids, currency=currency)
-        sales = _credit_sales(company=company, periods=periods, customer_ids=ids, currency=currency)
+        balances = _balances_at(company=company, dates=dates, customer_ids=ids, currency=currency, customers=customers)
+        sales = _credit_sales(company=company, periods=periods, customer_ids=ids, currency=currency, customers=customers)
     currencies = {c for _, c in balances} | set(sales)
     if currency:
         currencies = {currency}
