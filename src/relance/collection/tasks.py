@@ -20,6 +20,7 @@ from relance.collection.messages import emails_dispatch
 from relance.collection.models import CollectionRun, CollectionSettings
 from relance.collection.services.run import collection_run
 from relance.core.audit import Actor
+from relance.finance.snapshots import snapshot_take
 from relance.ledger.models import Company
 from relance.messaging.tasks import send_outbox_task
 
@@ -33,6 +34,8 @@ def run_company(company_id: int, date: str | None = None) -> dict[str, int]:
     actor = Actor.system("daily run")
     result = collection_run(company=company, today=today, actor=actor, keep_outcomes=False)
     dispatched = emails_dispatch(company=company, today=today, actor=actor)
+    # Dashboard: the day's receivables snapshot (overdue trend); idempotent per day.
+    snapshot_take(company=company, as_of=today)
     if dispatched.queued:
         send_outbox_task.enqueue(company_id=company.pk)
     logger.info(

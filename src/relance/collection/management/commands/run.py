@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from relance.collection.messages import emails_dispatch, emails_dispatch_and_send
 from relance.collection.services.run import collection_run, decisions_by_customer
 from relance.core.audit import Actor
+from relance.finance.snapshots import snapshot_take
 from relance.ledger.management.commands._company import resolve_company
 from relance.ledger.models import Company
 from relance.ledger.selectors import company_today
@@ -59,6 +60,8 @@ class Command(BaseCommand):
             if result.dry_run:
                 continue
             actor = Actor.system("relance run")
+            # Dashboard: the day's receivables snapshot (overdue trend); idempotent per day.
+            snapshot_take(company=company, as_of=today)  # type: ignore[arg-type]
             sent = None
             if options["no_send"]:
                 dispatched = emails_dispatch(company=company, today=today, actor=actor)
