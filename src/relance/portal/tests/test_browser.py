@@ -175,7 +175,7 @@ def test_the_customer_answers_from_the_emailed_link_and_the_collector_sees_it(
     collector_page.get_by_label("Username").fill("camille")
     collector_page.get_by_label("Password").fill("x-very-long-password")
     collector_page.get_by_role("button", name="Sign in").click()
-    collector_page.wait_for_url(f"{live_server.url}/")
+    collector_page.wait_for_url(f"{live_server.url}/agenda/")
     collector_page.goto(f"{live_server.url}/portal/submissions/")
     assert collector_page.get_by_text("Only 10 of the 12 crates were delivered.").is_visible()
     with collector_page.expect_download() as file_info:
