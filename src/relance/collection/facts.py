@@ -54,7 +54,7 @@ from relance.collection.models import (
     ScenarioRule,
     Step,
 )
-from relance.ledger.models import Company
+from relance.ledger.models import Company, Customer
 from relance.ledger.selectors import open_items
 
 CONTACT_CHANNELS = (Channel.EMAIL, Channel.CALL, Channel.LETTER)
@@ -307,10 +307,15 @@ def _candidate_rows(
         return rows
 
 
-def load_company_facts(*, company: Company, today: dt.date, customer_ids: set[int] | None = None) -> CompanyFacts:
-    """Every open item of the company (or of some customers): the whole accounts."""
+def load_company_facts(
+    *, company: Company, today: dt.date, customer_ids: set[int] | None = None, customer: Customer | None = None
+) -> CompanyFacts:
+    """Every open item of the company (or of some customers): the whole accounts. With `customer`,
+    only that customer's items are read (one customer's plan must not read the whole ledger)."""
     by_customer: dict[int, list[Row]] = {}
-    for i in open_items(company=company, as_of=today):
+    if customer is not None:
+        customer_ids = {customer.pk}
+    for i in open_items(company=company, as_of=today, customer=customer):
         if not i.is_credit and (customer_ids is None or i.customer_id in customer_ids):
             row = (i.item_id, i.customer_id, i.number, i.due_date, i.open_amount.currency, i.open_amount.minor)
             by_customer.setdefault(i.customer_id, []).append(row)

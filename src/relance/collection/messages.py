@@ -354,7 +354,10 @@ class _Composer:
         disputed_ids: frozenset[int] = frozenset(),
         to_override: list[str] | None = None,
         extra_attachments: list[tuple[str, bytes]] | None = None,
+        language: str | None = None,
     ) -> Composed:
+        """`language` forces the template's language (a test of one language variant); by default
+        it is the addressee's, else the customer's, else the company's."""
         company, mail, today = self.company, self.mail, self.today
         bundle = account.bundle
         customer = bundle.customer
@@ -362,7 +365,7 @@ class _Composer:
         if not to and not to_override:
             raise EmailError(f"{customer.name} has no contact with a usable e-mail address")
         first = to[0] if to else None
-        language = ((first.language if first else "") or customer.language or company.language)[:2]
+        language = language or ((first.language if first else "") or customer.language or company.language)[:2]
         template = self.templates.get(template_code, language)
         if template is None:
             raise EmailError(f"no e-mail template '{template_code}' for {company.name}")
@@ -628,14 +631,16 @@ def email_send_now(
     dispute_reason: str = "",
     disputed_ids: frozenset[int] = frozenset(),
     extra_attachments: list[tuple[str, bytes]] | None = None,
+    language: str | None = None,
 ) -> OutboxMessage:
     """An e-mail outside the scenario: send the statement now, confirm a promise (with its written
-    PDF in `extra_attachments`), acknowledge a dispute, a test to a given address. EmailError when
-    the customer has no usable address or the template is missing; queued, sent by the outbox."""
+    PDF in `extra_attachments`), acknowledge a dispute, a test to a given address (in a given
+    `language`). EmailError when the customer has no usable address or the template is missing;
+    queued, sent by the outbox."""
     composed = email_compose(
         company=company, customer=customer, template_code=template_code, today=today,
         reference=reference or "manual", to_override=to_override, promise=promise, dispute_reason=dispute_reason,
-        disputed_ids=disputed_ids, extra_attachments=extra_attachments,
+        disputed_ids=disputed_ids, extra_attachments=extra_attachments, language=language,
     )  # fmt: skip
     _save([composed])
     message = composed.message

@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from relance.accounts.models import User
 from relance.collection.domain.engine import decide
 from relance.collection.domain.model import BrokenPromise, CustomerFacts, Decision
-from relance.collection.facts import load_company_facts
-from relance.collection.models import Action
+from relance.collection.facts import load_company_facts, scenario_rules
+from relance.collection.models import Action, Scenario
 from relance.collection.models.actions import OPEN_STATUSES
 from relance.ledger.models import Company, Customer
 
@@ -37,22 +37,37 @@ class PlannedAction:
     decision: Decision
 
 
-def plan_ahead(*, company: Company, start: dt.date, days: int, customer: Customer | None = None) -> list[PlannedAction]:
+def plan_ahead(
+    *,
+    company: Company,
+    start: dt.date,
+    days: int,
+    customer: Customer | None = None,
+    scenario: Scenario | None = None,
+) -> list[PlannedAction]:
     """What the engine would do each day from `start` for `days` days if nothing changed (nobody pays).
 
     The engine's own decisions feed the next days (a step given is not given again), promises whose
     date and grace pass unpaid count as broken, exactly as the daily run would see them.
+
+    With `scenario`, every customer follows that scenario (as edited now) instead of their own: the
+    scenario editor's preview. Steps are those of that scenario, so the steps the customer got
+    under another scenario do not count (as if it were assigned today).
     """
+    if scenario is not None and scenario.company_id != company.pk:
+        raise ValueError("scenario does not belong to this company")
     facts = load_company_facts(
-        company=company, today=start, customer_ids={customer.pk} if customer is not None else None
+        company=company, today=start, customer_ids={customer.pk} if customer is not None else None, customer=customer
     )
+    override = scenario_rules(scenario) if scenario is not None else None
     planned: list[PlannedAction] = []
     state: dict[int, CustomerFacts] = {c.id: c for c in facts.customers}
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
         for customer_id, cust in list(state.items()):
             cust = _break_promises(cust, day)
-            outcome = decide(customer=cust, scenario=facts.scenario_of[customer_id], calendar=facts.calendar, today=day)
+            rules = override if override is not None else facts.scenario_of[customer_id]
+            outcome = decide(customer=cust, scenario=rules, calendar=facts.calendar, today=day)
             for decision in outcome.decisions:
                 planned.append(PlannedAction(day, customer_id, cust.code, decision))
             state[customer_id] = _apply(cust, outcome.decisions, day)
