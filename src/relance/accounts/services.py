@@ -106,7 +106,7 @@ def recovery_codes_left(*, user: User) -> int:
 
 
 def second_factor_verify(*, user: User, code: str, at: float | None = None) -> str | None:
-    """"totp" or "recovery_code" when `code` is right, else None. Each code works once: a TOTP code
+    """ "totp" or "recovery_code" when `code` is right, else None. Each code works once: a TOTP code
     of a step already used (or older) is refused, a recovery code is spent."""
     device = TOTPDevice.objects.filter(user_id=user.pk, confirmed_at__isnull=False).first()
     if device is None:

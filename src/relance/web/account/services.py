@@ -94,13 +94,13 @@ def user_invite(
         user.set_unusable_password()
         user.save()
         audit.record(actor=actor, code="account.user.invited", company=company, obj=user, data={"user": username})
-        return membership_add(
-            company=company, user=user, role=role, sees_all_customers=sees_all_customers, actor=actor
-        )
+        return membership_add(company=company, user=user, role=role, sees_all_customers=sees_all_customers, actor=actor)
 
 
 def _membership_locked(company: Company, pk: int | str) -> Membership:
-    membership = Membership.objects.select_for_update().select_related("user").filter(company_id=company.pk, pk=pk).first()
+    membership = (
+        Membership.objects.select_for_update().select_related("user").filter(company_id=company.pk, pk=pk).first()
+    )
     if membership is None:
         raise Membership.DoesNotExist
     return membership

@@ -24,8 +24,6 @@ urlpatterns = [
     path("language/", auth.language_view, name="language"),
     path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path(
-        "password-reset/<uidb64>/<token>/", auth.PasswordResetConfirmView.as_view(), name="password_reset_confirm"
-    ),
+    path("password-reset/<uidb64>/<token>/", auth.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password-reset/done/", auth.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

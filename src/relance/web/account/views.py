@@ -208,7 +208,9 @@ def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
 
 def _recovery_codes_page(request: HttpRequest, codes: list[str], heading: str) -> HttpResponse:
     """Shown once, in the answer to the POST (never stored readable, never in a redirect)."""
-    response = render(request, "account/recovery_codes.html", {"codes": codes, "heading": heading, "section": "account"})
+    response = render(
+        request, "account/recovery_codes.html", {"codes": codes, "heading": heading, "section": "account"}
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -235,15 +237,17 @@ def _team_page(request: HttpRequest, status: int = 200, **forms: Any) -> HttpRes
         has_totp=Exists(TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed_at__isnull=False)),
         customers_assigned=Coalesce(Subquery(assigned, output_field=IntegerField()), 0),
     )
-    rows = [
-        {"m": m, "role_form": MemberRoleForm(initial={"role": m.role}, auto_id=f"role-{m.pk}-%s")} for m in members
-    ]
+    rows = [{"m": m, "role_form": MemberRoleForm(initial={"role": m.role}, auto_id=f"role-{m.pk}-%s")} for m in members]
     context = {
         "section": "account",
         "rows": rows,
         "admins": sum(1 for r in rows if r["m"].role == Role.ADMINISTRATOR),
         "add_form": forms.get("add_form") or MemberAddForm(auto_id="add_%s"),
-        "invite_form": forms.get("invite_form") or MemberInviteForm(auto_id="invite_%s", initial={"language": ws.company.language if ws.company.language in ("en", "fr") else "en"}),
+        "invite_form": forms.get("invite_form")
+        or MemberInviteForm(
+            auto_id="invite_%s",
+            initial={"language": ws.company.language if ws.company.language in ("en", "fr") else "en"},
+        ),
     }
     return render(request, "account/team.html", context, status=status)
 
@@ -377,7 +381,9 @@ def team_remove(request: HttpRequest, pk: int) -> HttpResponse:
     except RelanceError as error:
         messages.error(request, error.message)
         return redirect("account:team")
-    messages.success(request, _("%(user)s is no longer a member of %(company)s.") % {"user": user, "company": ws.company.name})
+    messages.success(
+        request, _("%(user)s is no longer a member of %(company)s.") % {"user": user, "company": ws.company.name}
+    )
     assigned = Customer.objects.filter(company_id=ws.company.pk, collector_id=user.pk).count()
     if assigned:
         messages.warning(

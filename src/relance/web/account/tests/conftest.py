@@ -10,7 +10,7 @@ from django.core.cache import cache
 from relance.accounts import totp
 from relance.accounts.models import TOTPDevice
 
-PASSWORD = "x-very-long-password"  # noqa: S105 - the conftest's member() password
+PASSWORD = "x-very-long-password"
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,8 @@ def sign_in(client, username, password=PASSWORD, **extra):
 
 def test_the_sign_in_page_is_the_workspaces_own(client, db):
     page = client.get("/login/").content.decode()
-    assert 'for="id_username"' in page and 'for="id_password"' in page
+    assert 'for="id_username"' in page
+    assert 'for="id_password"' in page
     assert "Forgotten password?" in page
     assert "admin" not in page.lower()  # not the Django admin's look
 
@@ -91,8 +92,12 @@ def test_the_lock_does_not_follow_the_name_to_another_address(client, company, m
     member(company, username="camille")
     for _attempt in range(5):
         client.post("/login/", {"username": "camille", "password": "bad"}, REMOTE_ADDR="10.0.0.1")
-    assert client.post("/login/", {"username": "camille", "password": PASSWORD}, REMOTE_ADDR="10.0.0.1").status_code == 429
-    assert client.post("/login/", {"username": "camille", "password": PASSWORD}, REMOTE_ADDR="10.0.0.2").status_code == 302
+    assert (
+        client.post("/login/", {"username": "camille", "password": PASSWORD}, REMOTE_ADDR="10.0.0.1").status_code == 429
+    )
+    assert (
+        client.post("/login/", {"username": "camille", "password": PASSWORD}, REMOTE_ADDR="10.0.0.2").status_code == 302
+    )
 
 
 def test_the_lock_ends_after_its_time(client, company, member, settings):

@@ -9,7 +9,7 @@ from relance.core.models import AuditEvent
 
 from .conftest import PASSWORD
 
-NEW_PASSWORD = "a-brand-new-long-passphrase"  # noqa: S105
+NEW_PASSWORD = "a-brand-new-long-passphrase"
 
 
 def reset_link(message) -> str:

@@ -12,8 +12,10 @@ def test_the_profile_shows_the_companies_and_roles(client, company, other_compan
     Membership.objects.create(user=user, company=other_company, role="collector")
     client.force_login(user)
     page = client.get("/account/").content.decode()
-    assert "Atelier Durand SAS" in page and "Northwind Ltd" in page
-    assert "Credit manager" in page and "Collector" in page
+    assert "Atelier Durand SAS" in page
+    assert "Northwind Ltd" in page
+    assert "Credit manager" in page
+    assert "Collector" in page
     assert "My portfolio" in page
     assert 'aria-current="page"' not in page or "account" in page
     assert "Team of this company" not in page  # not an administrator
@@ -29,13 +31,23 @@ def test_details_are_saved_and_the_language_follows(client, company, member):
     client.force_login(user)
     response = client.post(
         "/account/details/",
-        {"first_name": "Camille", "last_name": "Martin", "email": "c.martin@example.test", "phone": "+33 1 23 45 67 89", "language": "fr"},
+        {
+            "first_name": "Camille",
+            "last_name": "Martin",
+            "email": "c.martin@example.test",
+            "phone": "+33 1 23 45 67 89",
+            "language": "fr",
+        },
     )
     assert response["Location"] == "/account/"
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
     user.refresh_from_db()
     assert (user.first_name, user.last_name, user.email, user.phone, user.language) == (
-        "Camille", "Martin", "c.martin@example.test", "+33 1 23 45 67 89", "fr",
+        "Camille",
+        "Martin",
+        "c.martin@example.test",
+        "+33 1 23 45 67 89",
+        "fr",
     )
     page = client.get("/account/").content.decode()
     assert "Mon compte" in page

@@ -31,7 +31,8 @@ def test_the_team_lists_the_members_of_the_current_company_only(admin_client, co
     CustomerFactory(company=company, collector=collector)
     CustomerFactory(company=company, collector=collector)
     page = admin_client.get("/account/team/").content.decode()
-    assert "camille" in page and "alice" in page
+    assert "camille" in page
+    assert "alice" in page
     assert "foreigner" not in page
     row = page[page.index('id="member-' + str(membership(collector, company).pk)) :]
     assert '<td class="num">2</td>' in row[: row.index("</tr>")]
@@ -78,7 +79,9 @@ def test_an_existing_user_is_added_by_username_or_email(admin_client, company, o
     assert event.data == {"user": "bob", "role": "credit_manager", "sees_all_customers": False}
 
     carol = member(other_company, "collector", username="carol")
-    admin_client.post("/account/team/add/", {"identifier": "carol@example.test", "role": "collector", "sees_all_customers": "on"})
+    admin_client.post(
+        "/account/team/add/", {"identifier": "carol@example.test", "role": "collector", "sees_all_customers": "on"}
+    )
     assert membership(carol, company).sees_all_customers is True
 
 
@@ -92,20 +95,30 @@ def test_adding_an_unknown_or_existing_member_is_a_clear_error(admin_client, com
     assert "camille is already a member of Atelier Durand SAS." in response.content.decode()
 
 
-def test_a_new_person_is_invited_and_chooses_a_password(admin_client, company, client_factory=None):
+def test_a_new_person_is_invited_and_chooses_a_password(admin_client, company):
     response = admin_client.post(
         "/account/team/invite/",
-        {"first_name": "Denis", "last_name": "Roy", "email": "denis@example.test", "language": "fr", "role": "collector"},
+        {
+            "first_name": "Denis",
+            "last_name": "Roy",
+            "email": "denis@example.test",
+            "language": "fr",
+            "role": "collector",
+        },
     )
     assert response["Location"] == "/account/team/"
     denis = User.objects.get(username="denis@example.test")
     assert not denis.has_usable_password()
     assert membership(denis, company).role == "collector"
-    assert {e.code for e in AuditEvent.objects.filter(company=company)} == {"account.user.invited", "account.membership.added"}
+    assert {e.code for e in AuditEvent.objects.filter(company=company)} == {
+        "account.user.invited",
+        "account.membership.added",
+    }
     message = mail.outbox[0]
     assert message.to == ["denis@example.test"]
     assert message.subject == "Relance : vous êtes invité à travailler sur Atelier Durand SAS"
-    assert "alice" in message.body and "Collecteur" in message.body or "Recouvreur" in message.body
+    assert "alice vous a ajouté à Atelier Durand SAS" in message.body
+    assert "Chargé de recouvrement" in message.body
     assert "invited, no password yet" in admin_client.get("/account/team/").content.decode()
 
     admin_client.logout()
@@ -115,9 +128,12 @@ def test_a_new_person_is_invited_and_chooses_a_password(admin_client, company, c
         form_page.redirect_chain[-1][0],
         {"new_password1": "a-brand-new-long-passphrase", "new_password2": "a-brand-new-long-passphrase"},
     )
-    assert admin_client.post(
-        "/login/", {"username": "denis@example.test", "password": "a-brand-new-long-passphrase"}
-    ).status_code == 302
+    assert (
+        admin_client.post(
+            "/login/", {"username": "denis@example.test", "password": "a-brand-new-long-passphrase"}
+        ).status_code
+        == 302
+    )
 
 
 def test_an_invitation_for_a_known_email_or_name_is_refused(admin_client, company, member):
@@ -158,7 +174,10 @@ def test_seeing_all_customers_is_switched_on_and_off(admin_client, company, memb
     admin_client.post(f"/account/team/{camille.pk}/sees-all/", {})
     camille.refresh_from_db()
     assert camille.sees_all_customers is False
-    assert [e.data["sees_all_customers"] for e in AuditEvent.objects.filter(code="account.membership.sees_all_changed").order_by("id")] == [True, False]
+    assert [
+        e.data["sees_all_customers"]
+        for e in AuditEvent.objects.filter(code="account.membership.sees_all_changed").order_by("id")
+    ] == [True, False]
 
 
 def test_the_last_administrator_is_never_demoted_or_removed(admin_client, company):
@@ -219,7 +238,9 @@ def test_an_administrator_of_one_company_is_not_one_of_another(client, company, 
 
 
 @pytest.mark.parametrize("extra", [5, 50])
-def test_the_team_page_costs_a_fixed_number_of_queries(admin_client, company, member, extra, django_assert_max_num_queries):
+def test_the_team_page_costs_a_fixed_number_of_queries(
+    admin_client, company, member, extra, django_assert_max_num_queries
+):
     for n in range(extra):
         user = member(company, "collector", username=f"c{n}")
         CustomerFactory(company=company, collector=user)

@@ -47,7 +47,8 @@ def test_secrets_are_160_bits_of_base32():
 def test_the_provisioning_uri_is_what_authenticator_apps_read():
     uri = totp.provisioning_uri("JBSWY3DPEHPK3PXP", account="camille@example.test", issuer="Relance")
     parsed = urlparse(uri)
-    assert parsed.scheme == "otpauth" and parsed.netloc == "totp"
+    assert parsed.scheme == "otpauth"
+    assert parsed.netloc == "totp"
     assert parsed.path == "/Relance:camille@example.test"
     assert parse_qs(parsed.query) == {
         "secret": ["JBSWY3DPEHPK3PXP"],
@@ -60,6 +61,7 @@ def test_the_provisioning_uri_is_what_authenticator_apps_read():
 
 def test_recovery_codes_are_grouped_and_hashed_whatever_the_case_or_dashes():
     code = totp.recovery_code()
-    assert len(code) == 19 and code.count("-") == 3
+    assert len(code) == 19
+    assert code.count("-") == 3
     assert totp.recovery_code_hash(code) == totp.recovery_code_hash(code.lower().replace("-", " "))
     assert code not in totp.recovery_code_hash(code)

@@ -28,7 +28,9 @@ def test_a_user_sets_up_two_factor_from_the_profile(client, company, member):
     assert 'src="data:image/svg+xml' in page  # the QR code
     assert device.secret[:4] in page  # the key to type by hand, in groups of four
 
-    wrong = client.post("/account/two-factor/confirm/", {"code": "000000" if code_now(device.secret) != "000000" else "111111"})
+    wrong = client.post(
+        "/account/two-factor/confirm/", {"code": "000000" if code_now(device.secret) != "000000" else "111111"}
+    )
     assert wrong.status_code == 400
     assert "That code is not right" in wrong.content.decode()
 
@@ -190,7 +192,8 @@ def test_new_recovery_codes_replace_the_old_ones(client, company, member):
     response = client.post("/account/two-factor/recovery-codes/", {"code": code_now(device.secret)})
     assert response.status_code == 200
     new = re.findall(r"<code>([A-Z2-7-]{19})</code>", response.content.decode())
-    assert len(new) == 10 and not set(new) & set(old)
+    assert len(new) == 10
+    assert not set(new) & set(old)
     assert services.second_factor_verify(user=user, code=old[0]) is None
     assert services.second_factor_verify(user=user, code=new[0]) == "recovery_code"
     assert AuditEvent.objects.filter(code="account.recovery_codes.regenerated").count() == 1
