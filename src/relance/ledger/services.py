@@ -13,11 +13,21 @@ from django.db import transaction
 from django.db.models import Sum
 
 from relance.core.audit import Actor, record
+from relance.core.changes import fields_update
 from relance.core.errors import RelanceError
 from relance.ledger.imports.service import ImportResult, import_file
 from relance.ledger.models import Allocation, AllocationKind, Company, Invoice, InvoiceKind, Payment
+from relance.ledger.validators import LOGO_TYPES, logo_format
 
-__all__ = ["ImportResult", "allocation_create", "company_create", "import_file"]
+__all__ = [
+    "COMPANY_EDITABLE_FIELDS",
+    "ImportResult",
+    "allocation_create",
+    "company_create",
+    "company_logo_set",
+    "company_update",
+    "import_file",
+]
 
 
 class AllocationError(RelanceError):
@@ -30,6 +40,59 @@ def company_create(*, actor: Actor, name: str, **fields: str) -> Company:
     company.full_clean()
     company.save()
     record(actor=actor, code="ledger.company.created", company=company, obj=company, data={"name": name})
+    return company
+
+
+# What the workspace's settings page may change (never created_at, never the logo: see company_logo_set).
+COMPANY_EDITABLE_FIELDS = frozenset(
+    {
+        "name", "legal_name", "legal_id", "vat_id", "address_line1", "address_line2", "postal_code", "city",
+        "country", "currency", "timezone", "language", "email", "phone", "website", "iban", "bic",
+        "default_payment_terms_days", "penalties_enabled", "penalty_rule", "penalty_contract_rate",
+        "penalty_contract_fee", "penalty_rate_of_delay_start",
+    }
+)  # fmt: skip
+
+
+def company_update(*, company: Company, values: dict[str, object], actor: Actor) -> list[str]:
+    """Change a company's identity, bank details or penalty options. Returns the changed fields
+    (an audit event `ledger.company.updated` names them with their old and new values)."""
+    unknown = set(values) - COMPANY_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable here: {', '.join(sorted(unknown))}")
+    values = dict(values)
+    if "iban" in values:
+        values["iban"] = "".join(str(values["iban"]).split()).upper()
+    if "bic" in values:
+        values["bic"] = str(values["bic"]).replace(" ", "").upper()
+    if "vat_id" in values:
+        values["vat_id"] = str(values["vat_id"]).replace(" ", "").upper()
+    return fields_update(
+        instance=company, values=values, actor=actor, code="ledger.company.updated", company=company,
+        exclude_from_validation=("logo",),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def company_logo_set(*, company: Company, upload: object | None, actor: Actor) -> Company:
+    """Replace (or with None remove) the logo printed on the company's PDFs. PNG or JPEG only,
+    1 MB at most (ValidationError otherwise); the previous file is deleted once committed."""
+    old_name = company.logo.name if company.logo else ""
+    if upload is None:
+        if not old_name:
+            return company
+        company.logo = None  # type: ignore[assignment]
+        company.save(update_fields=["logo"])
+        data: dict[str, object] = {"removed": old_name}
+    else:
+        found = logo_format(upload)
+        company.logo.save(f"company-{company.pk}{LOGO_TYPES[found][1]}", upload, save=False)  # type: ignore[arg-type]
+        company.save(update_fields=["logo"])
+        data = {"file": company.logo.name, "format": found, "size": getattr(upload, "size", 0)}
+    if old_name and old_name != company.logo.name:
+        storage = company.logo.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+    record(actor=actor, code="ledger.company.logo_changed", company=company, obj=company, data=data)
     return company
 
 

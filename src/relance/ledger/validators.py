@@ -62,3 +62,39 @@ def validate_vat_id(value: str) -> None:
 
 def compact_iban(value: str) -> str:
     return "".join(value.split()).upper()
+
+
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_MAX_PIXELS = 4000
+LOGO_TYPES = {"PNG": ("image/png", ".png"), "JPEG": ("image/jpeg", ".jpg")}
+
+
+def logo_format(upload: object) -> str:
+    """The format ("PNG" or "JPEG") of an uploaded logo, read from its bytes (never its name).
+
+    ValidationError when the file is too large, not a PNG or JPEG image, or absurdly big in pixels
+    (the PDFs draw it 45 x 16 mm)."""
+    from PIL import Image, UnidentifiedImageError
+
+    size = getattr(upload, "size", 0) or 0
+    if size > LOGO_MAX_BYTES:
+        raise ValidationError(
+            f"The logo is {size // 1024} KB; the limit is {LOGO_MAX_BYTES // 1024} KB.", code="logo_size"
+        )
+    upload.seek(0)  # type: ignore[attr-defined]
+    try:
+        with Image.open(upload) as image:  # type: ignore[arg-type]
+            found = image.format or ""
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError("The logo must be a PNG or JPEG image.", code="logo_type") from exc
+    finally:
+        upload.seek(0)  # type: ignore[attr-defined]
+    if found not in LOGO_TYPES:
+        raise ValidationError("The logo must be a PNG or JPEG image.", code="logo_type")
+    if max(width, height) > LOGO_MAX_PIXELS:
+        raise ValidationError(
+            f"The logo is {width} x {height} pixels; at most {LOGO_MAX_PIXELS} pixels a side.", code="logo_pixels"
+        )
+    return found
