@@ -151,10 +151,13 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
 
 
+SEES_ALL_HELP = _("For collectors: without it they see only the customers assigned to them.")
+
+
 class MemberAddForm(forms.Form):
     identifier = forms.CharField(label=_("Username or e-mail"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, initial=Role.COLLECTOR)
-    sees_all_customers = forms.BooleanField(label=_("Sees all customers"), required=False)
+    sees_all_customers = forms.BooleanField(label=_("Sees all customers"), required=False, help_text=SEES_ALL_HELP)
 
 
 class MemberInviteForm(forms.Form):
@@ -170,7 +173,7 @@ class MemberInviteForm(forms.Form):
     )
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGES)
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, initial=Role.COLLECTOR)
-    sees_all_customers = forms.BooleanField(label=_("Sees all customers"), required=False)
+    sees_all_customers = forms.BooleanField(label=_("Sees all customers"), required=False, help_text=SEES_ALL_HELP)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
