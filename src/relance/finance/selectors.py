@@ -313,8 +313,8 @@ def kpi_inputs(
     `customer_ids` restricts everything to those customers; `customers`, a queryset (a collector's
     portfolio, the customers of a tag), does the same inside the SQL as a subquery, so the
     statements stay two and their size fixed whatever the number of customers (only the
-    company's customers of the queryset count). `currency` to one currency, which is then returned even when it has no figure. Currencies
-    are never mixed: each has its own `KpiInputs`.
+    company's customers of the queryset count). `currency` to one currency, which is then returned
+    even when it has no figure. Currencies are never mixed: each has its own `KpiInputs`.
     """
     periods = calendar_months(end, months)
     dates = [periods[0].start - dt.timedelta(days=1), *(p.end for p in periods)]
@@ -324,7 +324,9 @@ def kpi_inputs(
         sales: dict[str, list[int]] = {}
     else:
         balances = _balances_at(company=company, dates=dates, customer_ids=ids, currency=currency, customers=customers)
-        sales = _credit_sales(company=company, periods=periods, customer_ids=ids, currency=currency, customers=customers)
+        sales = _credit_sales(
+            company=company, periods=periods, customer_ids=ids, currency=currency, customers=customers
+        )
     currencies = {c for _, c in balances} | set(sales)
     if currency:
         currencies = {currency}

@@ -64,7 +64,7 @@ def test_without_filter_the_whole_company_counts(company, ledger):
 
 @pytest.mark.parametrize("customers", [3, 40])
 def test_two_statements_whatever_the_size_of_the_portfolio(company, ledger, customers):
-    for n in range(customers):
+    for _ in range(customers):
         customer = CustomerFactory(company=company, collector=ledger["camille"])
         InvoiceFactory(customer=customer, issue_date=D(2026, 2, 1), amount=10_00)
     portfolio = Customer.objects.filter(collector=ledger["camille"])

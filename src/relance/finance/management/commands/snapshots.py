@@ -28,13 +28,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--company", help="company id or exact name (default: every company)")
         parser.add_argument("--date", type=dt.date.fromisoformat, help="the day to snapshot (default: today, local)")
-        parser.add_argument(
-            "--backfill", action="store_true", help="also compute the past month-ends from the ledger"
-        )
+        parser.add_argument("--backfill", action="store_true", help="also compute the past month-ends from the ledger")
         parser.add_argument("--months", type=int, default=12, help="month-ends to back-fill (default 12)")
-        parser.add_argument(
-            "--replace", action="store_true", help="recompute month-ends that already have a snapshot"
-        )
+        parser.add_argument("--replace", action="store_true", help="recompute month-ends that already have a snapshot")
 
     def handle(self, *args: Any, **options: Any) -> None:
         companies = [resolve_company(options["company"])] if options["company"] else list(Company.objects.all())
