@@ -1,6 +1,7 @@
 """Collection models: scenarios and their steps, statuses that steer them, and the actions decided."""
 
 from relance.collection.models.actions import Action, ActionItem, ActionStatus, CollectionRun
+from relance.collection.models.notes import CustomerNote
 from relance.collection.models.scenarios import CollectionSettings, CustomerScenario, Scenario, ScenarioRule, Step
 from relance.collection.models.statuses import (
     Dispute,
@@ -18,6 +19,7 @@ __all__ = [
     "ActionStatus",
     "CollectionRun",
     "CollectionSettings",
+    "CustomerNote",
     "CustomerScenario",
     "Dispute",
     "DisputeComment",
