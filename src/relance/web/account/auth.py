@@ -126,7 +126,9 @@ def _pending_user(request: HttpRequest) -> tuple[User, dict[str, Any]] | None:
     pending = request.session.get(PENDING_KEY)
     if not isinstance(pending, dict) or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
         return None
-    user = get_user_model()._default_manager.filter(pk=pending.get("user"), is_active=True).first()
+    if not isinstance(pending.get("user"), int):
+        return None
+    user = get_user_model()._default_manager.filter(pk=pending["user"], is_active=True).first()
     if user is None or user.get_session_auth_hash() != pending.get("hash"):
         return None  # deactivated, or the password changed since
     return user, pending  # type: ignore[return-value]

@@ -237,7 +237,9 @@ def _team_page(request: HttpRequest, status: int = 200, **forms: Any) -> HttpRes
         has_totp=Exists(TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed_at__isnull=False)),
         customers_assigned=Coalesce(Subquery(assigned, output_field=IntegerField()), 0),
     )
-    rows = [{"m": m, "role_form": MemberRoleForm(initial={"role": m.role}, auto_id=f"role-{m.pk}-%s")} for m in members]
+    rows: list[dict[str, Any]] = [
+        {"m": m, "role_form": MemberRoleForm(initial={"role": m.role}, auto_id=f"role-{m.pk}-%s")} for m in members
+    ]
     context = {
         "section": "account",
         "rows": rows,
