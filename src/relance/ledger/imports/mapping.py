@@ -4,7 +4,7 @@ Each file kind declares its fields, their type, whether they are required, and t
 English and French ERPs commonly write for them. Headers are compared after normalisation
 (lower case, accents and punctuation removed), so `Date d'échéance`, `DATE_ECHEANCE` and
 `date echeance` all match. A mapping given by the user wins over the saved mapping, which wins
-over recognition.
+over recognition. A field mapped to no column ("") is left out, even when a header would match.
 """
 
 from __future__ import annotations
@@ -146,24 +146,31 @@ def field_specs(kind: str) -> tuple[FieldSpec, ...]:
         raise MappingError(f"unknown import kind {kind!r}; expected one of {', '.join(FIELDS)}") from None
 
 
-def resolve_mapping(
+def detect_mapping(
     kind: str, headers: list[str], *, explicit: dict[str, str] | None = None, saved: dict[str, str] | None = None
-) -> dict[str, int]:
-    """Field name -> column index. Raises MappingError naming every problem at once."""
+) -> tuple[dict[str, int], list[str]]:
+    """Field name -> column index, and the problems found (empty when the mapping is usable).
+
+    An explicit (or saved) empty column name means "this field is not imported": recognition does
+    not fill it (a required field left out is a problem)."""
     specs = {spec.name: spec for spec in field_specs(kind)}
     by_norm: dict[str, int] = {}
     for index, header in enumerate(headers):
         by_norm.setdefault(normalize_header(header), index)
     problems: list[str] = []
     mapping: dict[str, int] = {}
+    left_out: set[str] = set()
     used: set[int] = set()
     for source, given in (("given", explicit or {}), ("saved", saved or {})):
         for field_name, header in given.items():
-            if field_name in mapping:
+            if field_name in mapping or field_name in left_out:
                 continue
             if field_name not in specs:
                 if source == "given":
                     problems.append(f"unknown field {field_name!r} (fields: {', '.join(specs)})")
+                continue
+            if not header:
+                left_out.add(field_name)
                 continue
             found = by_norm.get(normalize_header(header))
             if found is None:
@@ -173,7 +180,7 @@ def resolve_mapping(
             mapping[field_name] = found
             used.add(found)
     for spec in specs.values():
-        if spec.name in mapping:
+        if spec.name in mapping or spec.name in left_out:
             continue
         for synonym in (spec.name, *spec.synonyms):
             match = by_norm.get(normalize_header(synonym))
@@ -187,6 +194,14 @@ def resolve_mapping(
             f"no column for required field(s) {', '.join(missing)}; columns in the file: "
             f'{", ".join(repr(h) for h in headers)}. Give a mapping such as --map {missing[0]}="<column>"'
         )
+    return mapping, problems
+
+
+def resolve_mapping(
+    kind: str, headers: list[str], *, explicit: dict[str, str] | None = None, saved: dict[str, str] | None = None
+) -> dict[str, int]:
+    """Field name -> column index. Raises MappingError naming every problem at once."""
+    mapping, problems = detect_mapping(kind, headers, explicit=explicit, saved=saved)
     if problems:
         raise MappingError("; ".join(problems))
     return mapping

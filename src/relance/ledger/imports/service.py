@@ -44,6 +44,7 @@ IMPORTERS: dict[str, Callable[[ImportContext], Importer]] = {
     ImportKind.PAYMENTS: PaymentImporter,
 }
 ProgressCallback = Callable[[int, int], None]
+RowsCallback = Callable[[int], None]
 
 
 @dataclass
@@ -92,6 +93,7 @@ def import_file(
     as_of: dt.date | None = None,
     remember_mapping: bool = True,
     progress: ProgressCallback | None = None,
+    on_rows: RowsCallback | None = None,
 ) -> ImportResult:
     path = Path(path)
     started = timezone.now()
@@ -137,6 +139,8 @@ def import_file(
                     ctx.writing = False
                 if progress is not None:
                     progress(table.progress, table.total_size)
+                if on_rows is not None:
+                    on_rows(result.rows)
             if not ctx.errors or apply_valid_rows:
                 importer.finish()
             result.customers_created = getattr(importer, "created_customers", 0)
@@ -155,12 +159,36 @@ def import_file(
             remembered = {
                 k: v for k, v in parse_options.items() if k in {"date_format", "decimal", "delimiter", "encoding"}
             }
+            left_out = {name: "" for name, header in (columns or {}).items() if not header}
             ImportMapping.objects.update_or_create(
-                company=company, kind=kind, defaults={"columns": result.columns, "options": remembered}
+                company=company, kind=kind, defaults={"columns": {**left_out, **result.columns}, "options": remembered}
             )
     result.errors = sorted(ctx.errors, key=lambda e: e.row)
     _finish(result, company=company, path=path, actor=actor, started=started, as_of=as_of)
     return result
+
+
+def import_mapping_save(*, company: Company, kind: str, columns: dict[str, str], actor: Actor) -> ImportMapping:
+    """Remember which column feeds which field for the next file of this kind ("" = not imported).
+    Parsing options already remembered are kept. MappingError for a field the kind does not have."""
+    known = {spec.name for spec in field_specs(kind)}
+    unknown = sorted(set(columns) - known)
+    if unknown:
+        raise MappingError(f"unknown field(s) {', '.join(unknown)} for {kind}")
+    with transaction.atomic():
+        mapping, created = ImportMapping.objects.get_or_create(
+            company=company, kind=kind, defaults={"columns": columns}
+        )
+        if not created and mapping.columns != columns:
+            mapping.columns = columns
+            mapping.save(update_fields=["columns", "updated_at"])
+        elif not created:
+            return mapping
+        record(
+            actor=actor, code="ledger.import.mapping_saved", company=company, obj=mapping,
+            data={"kind": kind, "columns": columns},
+        )  # fmt: skip
+    return mapping
 
 
 def _finish(
