@@ -34,6 +34,8 @@ class DashboardFilters(forms.Form):
         super().__init__(data)
         self.today = today
         self.fields["period"].choices = period_choices()
+        self.fields["period"].initial = DEFAULT_PERIOD
+        self.fields["as_of"].initial = today
         self.fields["as_of"].widget.attrs.update({"max": today.isoformat(), "min": EARLIEST.isoformat()})
         if collectors is None:  # a collector who sees only their own portfolio
             del self.fields["collector"]

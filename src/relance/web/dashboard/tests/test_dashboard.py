@@ -18,7 +18,9 @@ URL = "/dashboard/"
 
 def card(html: str, name: str) -> str:
     """The text of the KPI card `data-kpi=name`, tags removed and spaces squeezed."""
-    match = re.search(rf'data-kpi="{name}">(.*?)</(?:div|section)>\s*(?=<div class="card kpi"|</div>|<section)', html, re.S)
+    match = re.search(
+        rf'data-kpi="{name}">(.*?)</(?:div|section)>\s*(?=<div class="card kpi"|</div>|<section)', html, re.S
+    )
     assert match, name
     return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
 
@@ -49,10 +51,10 @@ def test_the_figures_are_those_of_the_kpi_functions(manager_client, company, led
 def test_the_page_shows_aging_trend_promises_disputes_and_collectors(manager_client, ledger):
     html = page(manager_client, period=3)
 
-    assert '<svg class="chart"' in html and "<title id=\"aging-EUR-title\">" in html and "<desc id=" in html
+    assert '<svg class="chart"' in html and '<title id="aging-EUR-title">' in html and "<desc id=" in html
     assert "Receivables by age, EUR" in html
     assert "Overdue receivables at each month&#x27;s end, EUR" in html
-    assert "March 2024" in html and "April 2023" in html  # twelve months of trend
+    assert "Mar 2024" in html and "Apr 2023" in html  # twelve months of trend
     assert "ledger at" in html  # no snapshot yet: the ledger gives the month-ends
     assert "66.7%" in html  # promises: 2 kept, 1 broken
     assert "Price" in html and "Quantity" in html
@@ -67,7 +69,8 @@ def test_the_trend_reads_the_snapshots_when_there_are_some(manager_client, compa
     snapshot_take(company=company, as_of=AS_OF)
     html = page(manager_client)
 
-    assert "snapshot of 03/31/2024" in html or "snapshot of 2024-03-31" in html or "snapshot of" in html
+    assert "snapshot of 03/31/2024" in html
+    assert len(re.findall(r"ledger at \d", html)) == 11  # the eleven months before have no snapshot
 
 
 def test_a_collector_filter_keeps_only_their_portfolio(manager_client, ledger):
@@ -85,7 +88,7 @@ def test_a_tag_filter_keeps_only_its_customers(manager_client, ledger):
     html = page(manager_client, tag=ledger["key"].pk)
 
     assert "€200.00" in card(html, "receivables")
-    assert "tagged “key account”" in html or "tagged &ldquo;key account&rdquo;" in html or "key account" in html
+    assert "customers tagged “key account”" in html
     assert "computed from the ledger" in html
 
 
@@ -153,10 +156,14 @@ def test_the_french_page_formats_for_the_reader(manager_client, ledger):
     assert "67,8" in card(html, "count-back-dso")
     assert Money(405_00, "EUR").format("fr") in html  # 405,00 € with a no-break space
     assert "405,00" in card(html, "receivables")
+    assert "Tableau de bord" in html
+    assert "DSO = 30 + 30 + 7,5 = 67,5 jours" in html  # the help's worked example, in French
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_the_dashboard_runs_a_fixed_number_of_queries(manager_client, company, ledger, size, django_assert_max_num_queries):
+def test_the_dashboard_runs_a_fixed_number_of_queries(
+    manager_client, company, ledger, size, django_assert_max_num_queries
+):
     from relance.collection.models import Action, Dispute, Promise
 
     for n in range(size):
