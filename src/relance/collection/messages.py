@@ -776,3 +776,136 @@ def emails_dispatch_and_send(*, company: Company, today: dt.date, actor: Actor) 
     if failure:
         raise failure[0]
     return report, sent
+
+
+# --- the collector's agenda: call scripts, e-mails edited before they are confirmed ------------
+
+
+@dataclass(frozen=True)
+class EmailDraft:
+    """The template an e-mail action would use (as the collector may edit it) and what it gives."""
+
+    subject: str
+    body_source: str
+    body_format: str
+    language: str
+    rendered: RenderedEmail
+
+
+class _EditedTemplates:
+    """A template book that answers with the collector's edited subject and body for one message."""
+
+    def __init__(self, book: TemplateBook, *, subject: str, body_source: str, body_format: str) -> None:
+        self.book, self.subject, self.body_source, self.body_format = book, subject, body_source, body_format
+
+    def get(self, code: str, language: str) -> Any:
+        template = self.book.get(code, language)
+        if template is None:
+            return None
+        return type(template)(
+            company_id=template.company_id, code=template.code, channel=template.channel, language=template.language,
+            name=template.name, subject=self.subject, body_source=self.body_source, body_format=self.body_format,
+        )  # fmt: skip
+
+
+def _compose_edited(action: Action, today: dt.date, *, subject: str, body_source: str, body_format: str) -> Composed:
+    composer = _Composer(action.company, today)
+    composer.templates = _EditedTemplates(  # type: ignore[assignment]
+        composer.templates, subject=subject, body_source=body_source, body_format=body_format
+    )
+    account = composer.load([action.customer])[action.customer_id]
+    return _compose_for_action(composer, account, action, _broken_promises([action]).get(action.pk))
+
+
+def action_email_draft(*, action: Action, today: dt.date | None = None) -> EmailDraft:
+    """The template of a waiting e-mail (in the addressee's language) and the e-mail it gives now,
+    for the collector to read and edit before confirming. EmailError / RenderError as sending would."""
+    today = today or action.date
+    composer = _Composer(action.company, today)
+    account = composer.load([action.customer])[action.customer_id]
+    to, _cc = recipients(account.contacts)
+    first = to[0] if to else None
+    language = ((first.language if first else "") or action.customer.language or action.company.language)[:2]
+    template = composer.templates.get(action.template_code, language)
+    if template is None:
+        raise EmailError(f"no e-mail template '{action.template_code}' for {action.company.name}")
+    composed = _compose_for_action(composer, account, action, _broken_promises([action]).get(action.pk))
+    return EmailDraft(template.subject, template.body_source, template.body_format, template.language,
+                      composed.rendered)  # fmt: skip
+
+
+def action_email_preview_edited(
+    *, action: Action, subject: str, body_source: str, body_format: str = "markdown", today: dt.date | None = None
+) -> RenderedEmail:
+    """The e-mail this action would send with the collector's subject and body (nothing saved).
+    TemplateError for an unknown hashtag, RenderError, EmailError as sending would."""
+    today = today or action.date
+    return _compose_edited(action, today, subject=subject, body_source=body_source, body_format=body_format).rendered
+
+
+@transaction.atomic
+def action_email_send_edited(
+    *,
+    action: Action,
+    actor: Actor,
+    subject: str,
+    body_source: str,
+    body_format: str = "markdown",
+    today: dt.date | None = None,
+) -> OutboxMessage:
+    """Confirm an e-mail waiting for confirmation after the collector edited its subject or body
+    (for this message only: the template is unchanged). Queued for sending like `action_email_send`;
+    the audit event says it was edited."""
+    if action.channel != Channel.EMAIL or action.status not in (ActionStatus.TO_CONFIRM, ActionStatus.PLANNED):
+        raise EmailError("only an e-mail waiting to be sent can be confirmed")
+    if "outbox" in action.outcome:
+        raise EmailError("this e-mail is already queued")
+    composed = _compose_edited(
+        action, today or action.date, subject=subject, body_source=body_source, body_format=body_format
+    )
+    _save([composed])
+    action.status = ActionStatus.PLANNED
+    action.status_reason = ""
+    queued = _queued_event(action, composed.message, actor)
+    queued.data = {**queued.data, "edited": True}
+    record_many([queued])
+    action.save(update_fields=["status", "status_reason", "outcome"])
+    return composed.message
+
+
+def call_script_render(*, action: Action, today: dt.date | None = None) -> RenderedEmail | None:
+    """The call script of a call action (the template of its step, channel "call") filled with the
+    customer's account today; None when the company has no such script. The interactive-page link
+    in it is a real one (kept for the action, reused when the script is shown again)."""
+    from relance.messaging.models import TemplateChannel
+    from relance.messaging.render import compile_template, render_body
+
+    today = today or action.date
+    composer = _Composer(action.company, today)
+    scripts = TemplateBook(action.company, TemplateChannel.CALL)
+    account = composer.load([action.customer])[action.customer_id]
+    to, _cc = recipients(account.contacts)
+    first = to[0] if to else None
+    language = ((first.language if first else "") or action.customer.language or action.company.language)[:2]
+    template = scripts.get(action.template_code, language)
+    if template is None:
+        return None
+    reference = f"action:{action.pk}"
+    link = (
+        AccessLink.objects.filter(
+            customer=action.customer,
+            reference=reference,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now() + dt.timedelta(days=7),
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+    if link is None:
+        link = new_link(customer=action.customer, contact=first, days=composer.mail.link_validity_days,
+                        reference=reference)  # fmt: skip
+        link.save()
+    context = message_context(account, language=template.language, contact=first, urls_token=token_for(link))
+    compiled = compile_template(subject=template.subject, body_source=template.body_source,
+                                body_format=template.body_format)  # fmt: skip
+    return render_body(compiled, context, where=f"call script {template.code} ({template.language})")
