@@ -30,7 +30,7 @@ DOCS = Path(__file__).resolve().parents[5] / "docs" / "screenshots"
 
 def _activity(company: Company, today: dt.date) -> None:
     """Promises, disputes and collectors' work as a few weeks of use would leave them."""
-    rng = Random(7)  # noqa: S311 - reproducible test data
+    rng = Random(7)
     customers = list(company.customers.order_by("code")[:60])
     collectors = {u.username: u for u in User.objects.filter(username__in=[c.username for c in COLLECTORS])}
     for index, customer in enumerate(customers[:36]):

@@ -52,13 +52,16 @@ def test_aging_trend_sales_and_activity_sheets(manager_client, ledger):
     assert aging["31-60 days"][2] == 42.0
     trend = rows_of(book, "Overdue trend")
     assert len(trend) == 13
-    assert trend[-1][1] == dt.date(2024, 3, 1) and trend[-1][2] == AS_OF
+    assert trend[-1][1] == dt.date(2024, 3, 1)
+    assert trend[-1][2] == AS_OF
     assert trend[-1][9] == 200.0  # overdue
     sales = rows_of(book, "Sales by month")
     assert [row[4] for row in sales[-3:]] == [167.0, 158.0, 205.0]
     assert [row[3] for row in sales[-3:]] == [31, 29, 31]
     disputes = {row[0]: row for row in rows_of(book, "Disputes")[1:]}
-    assert disputes["Price"][1] == 1 and disputes["Price"][3] == 1 and disputes["Price"][4] == 10.0
+    assert disputes["Price"][1] == 1
+    assert disputes["Price"][3] == 1
+    assert disputes["Price"][4] == 10.0
     collectors = {row[0]: row for row in rows_of(book, "Collectors")[1:]}
     assert collectors["Camille Martin"][2] == 1  # one call
     assert collectors["Relance (automatic)"][1] == 1  # one e-mail
