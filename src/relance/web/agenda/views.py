@@ -186,7 +186,7 @@ def _call_context(action: Action, form: agenda_forms.CallOutcomeForm | None, tod
     items = [*statement.overdue, *statement.not_due]
     currency = items[0].open_amount.currency if items else action.customer.currency or action.company.currency
     if form is None:
-        form = agenda_forms.CallOutcomeForm(items=items, currency=currency)
+        form = agenda_forms.CallOutcomeForm(items=items, currency=currency, auto_id=f"call{action.pk}_%s")
     try:
         script = call_script_render(action=action, today=today)
     except RelanceError as problem:
@@ -224,7 +224,7 @@ def call(request: HttpRequest, pk: int) -> HttpResponse:
     statement = customer_statement(company=action.company, customer=action.customer, as_of=today)
     items = [*statement.overdue, *statement.not_due]
     currency = items[0].open_amount.currency if items else action.customer.currency or action.company.currency
-    form = agenda_forms.CallOutcomeForm(request.POST, items=items, currency=currency)
+    form = agenda_forms.CallOutcomeForm(request.POST, items=items, currency=currency, auto_id=f"call{action.pk}_%s")
     if not form.is_valid():
         return _panel(request, "agenda/_call.html", _call_context(action, form, today))
     data = form.cleaned_data
@@ -285,7 +285,8 @@ def _email_context(action: Action, today: Any, *, form: agenda_forms.EmailEditFo
             return context
         if form is None:
             form = agenda_forms.EmailEditForm(
-                initial={"subject": draft.subject, "body_source": draft.body_source, "body_format": draft.body_format}
+                auto_id=f"mail{action.pk}_%s",
+                initial={"subject": draft.subject, "body_source": draft.body_source, "body_format": draft.body_format},
             )
         rendered = rendered or draft.rendered
         context["language"] = draft.language
@@ -312,7 +313,7 @@ def email_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The edited e-mail rendered for this customer (nothing saved)."""
     action = _action(request, pk, channel=EMAIL)
     today = company_today(_ws(request).company)
-    form = agenda_forms.EmailEditForm(request.POST)
+    form = agenda_forms.EmailEditForm(request.POST, auto_id=f"mail{action.pk}_%s")
     if not form.is_valid():
         return _panel(request, "agenda/_email.html", _email_context(action, today, form=form))
     data = form.cleaned_data
@@ -336,7 +337,9 @@ def email_send(request: HttpRequest, pk: int) -> HttpResponse:
     key = f"action-{action.pk}"
     if action.status != ActionStatus.TO_CONFIRM:
         return _done(request, key, _("This e-mail was already handled."), customer_pk=action.customer_id)
-    form = agenda_forms.EmailEditForm(request.POST) if "subject" in request.POST else None
+    form = (
+        agenda_forms.EmailEditForm(request.POST, auto_id=f"mail{action.pk}_%s") if "subject" in request.POST else None
+    )
     try:
         if form is not None:
             if not form.is_valid():

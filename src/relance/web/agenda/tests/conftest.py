@@ -37,12 +37,12 @@ class Book:
 
     def customer(self, name: str, *, collector=None, overdue: int = 0, days: int = 20, not_due: int = 0,
                  phone: str = "+33 1 42 00 00 00", email: str | None = "ap@example.test", language: str = "fr",
-                 number: str | None = None) -> Customer:  # fmt: skip
+                 number: str | None = None, contact: str = "") -> Customer:  # fmt: skip
         self.counter += 1
         customer = CustomerFactory(company=self.company, name=name, code=f"K{self.counter:03d}", collector=collector,
                                    language=language)  # fmt: skip
-        Contact.objects.create(company=self.company, customer=customer, name=f"AP of {name}", email=email or "",
-                               phone=phone, is_accounts_payable=True)  # fmt: skip
+        Contact.objects.create(company=self.company, customer=customer, name=contact or f"AP of {name}",
+                               email=email or "", phone=phone, is_accounts_payable=True)  # fmt: skip
         if overdue:
             due = TODAY - dt.timedelta(days=days)
             InvoiceFactory(customer=customer, number=number or f"F-{self.counter:03d}1", amount=overdue,
@@ -55,7 +55,7 @@ class Book:
 
     def action(self, customer: Customer, channel: str, *, date: dt.date = TODAY, priority: int = 0,
                status: str = "to_confirm", template: str | None = None, label: str = "",
-               family: str | None = None) -> Action:  # fmt: skip
+               family: str | None = None, reason: str = "") -> Action:  # fmt: skip
         templates = {"call": "call_overdue", "email": "overdue_courteous", "letter": "formal_notice",
                      "task": "litigation_handover"}  # fmt: skip
         labels = {"call": "Reminder call", "email": "Courteous reminder", "letter": "Formal notice letter",
@@ -64,7 +64,7 @@ class Book:
         return Action.objects.create(
             company=self.company, customer=customer, date=date, family=family or families[channel], channel=channel,
             status=status, priority=priority, template_code=template or templates[channel],
-            step_label=label or labels[channel], reasons=[f"{labels[channel]} for {customer.name}"],
+            step_label=label or labels[channel], reasons=[reason or f"{labels[channel]} for {customer.name}"],
             assigned_to=customer.collector,
         )  # fmt: skip
 
