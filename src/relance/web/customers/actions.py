@@ -1,5 +1,5 @@
 """What a collector changes from the customer page. Each view checks the form, calls the service
-with `request.ws.actor` (the audit trail names the author) and comes back to the page with a
+with `_actor(request)` (the audit trail names the author) and comes back to the page with a
 message. Read-only members never get here: `workspace_view` refuses their POSTs."""
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relance.collection.messages import EmailError
 from relance.collection.models import CustomerNote, Dispute, Promise
 from relance.collection.services.actions import CallDispute, CallPromise
 from relance.collection.services.customers import call_log, note_add, note_pin, statement_send
@@ -29,6 +28,7 @@ from relance.collection.services.statuses import (
     promise_cancel,
     promise_create,
 )
+from relance.core.audit import Actor
 from relance.core.errors import RelanceError
 from relance.core.money import Money
 from relance.ledger.contacts import ContactData, contact_save
@@ -94,6 +94,10 @@ def _money(amount: Any, invoices: list[Invoice], customer: Customer) -> Money | 
     return Money.of(amount, currency)
 
 
+def _actor(request: HttpRequest) -> Actor:
+    return request.ws.actor  # type: ignore[attr-defined,no-any-return]
+
+
 def _customer(request: HttpRequest, pk: int) -> Customer:
     return request.ws.customer(pk)  # type: ignore[attr-defined,no-any-return]
 
@@ -114,10 +118,16 @@ def promise(request: HttpRequest, pk: int) -> HttpResponse:
     _run(
         request,
         lambda: promise_create(
-            actor=request.ws.actor, customer=customer, invoices=invoices, promised_date=data["date"],  # type: ignore[attr-defined]
-            amount=_money(data["amount"], invoices, customer), means=data["means"], source="collector",
-            made_by=data["made_by"], note=data["note"],
-        ),  # fmt: skip
+            actor=_actor(request),
+            customer=customer,
+            invoices=invoices,
+            promised_date=data["date"],
+            amount=_money(data["amount"], invoices, customer),
+            means=data["means"],
+            source="collector",
+            made_by=data["made_by"],
+            note=data["note"],
+        ),
         _("Promise to pay recorded for %(date)s.") % {"date": data["date"].isoformat()},
     )
     return _back(customer, "statement")
@@ -139,9 +149,13 @@ def dispute(request: HttpRequest, pk: int) -> HttpResponse:
     _run(
         request,
         lambda: dispute_open(
-            actor=request.ws.actor, customer=customer, invoices=invoices, reason=data["reason"],  # type: ignore[attr-defined]
-            comment=data["comment"], owner=customer.collector or request.user,
-        ),  # fmt: skip
+            actor=_actor(request),
+            customer=customer,
+            invoices=invoices,
+            reason=data["reason"],
+            comment=data["comment"],
+            owner=customer.collector or request.user,
+        ),
         _("Dispute opened on %(invoices)s.") % {"invoices": ", ".join(i.number for i in invoices)},
     )
     return _back(customer, "disputes")
@@ -164,9 +178,11 @@ def send_statement(request: HttpRequest, pk: int) -> HttpResponse:
     _run(
         request,
         lambda: statement_send(
-            actor=request.ws.actor, customer=customer, template_code=form.cleaned_data["template"],  # type: ignore[attr-defined]
+            actor=_actor(request),
+            customer=customer,
+            template_code=form.cleaned_data["template"],
             invoice_ids={i.pk for i in invoices},
-        ),  # fmt: skip
+        ),
         _("E-mail with %(which)s queued for sending.") % {"which": which},
     )
     return _back(customer, "timeline")
@@ -201,9 +217,13 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
     _run(
         request,
         lambda: call_log(
-            actor=request.ws.actor, customer=customer, reached=data["reached"], note=data["note"],  # type: ignore[attr-defined]
-            promise=promised, dispute=disputed,
-        ),  # fmt: skip
+            actor=_actor(request),
+            customer=customer,
+            reached=data["reached"],
+            note=data["note"],
+            promise=promised,
+            dispute=disputed,
+        ),
         done,
     )
     return _back(customer, "timeline")
@@ -218,7 +238,7 @@ def promise_cancel_view(request: HttpRequest, pk: int, promise_id: int) -> HttpR
     customer = _customer(request, pk)
     found = get_object_or_404(Promise, pk=promise_id, customer=customer, company_id=customer.company_id)
     reason = request.POST.get("reason", "").strip()[:300] or "cancelled by the collector"
-    _run(request, lambda: promise_cancel(actor=request.ws.actor, promise=found, reason=reason),  # type: ignore[attr-defined]
+    _run(request, lambda: promise_cancel(actor=_actor(request), promise=found, reason=reason),
          _("Promise cancelled: its invoices are back in the scenario."))  # fmt: skip
     return _back(customer, "promises")
 
@@ -240,7 +260,10 @@ def dispute_resolve_view(request: HttpRequest, pk: int, dispute_id: int) -> Http
     _run(
         request,
         lambda: dispute_resolve(
-            actor=request.ws.actor, dispute=found, resolution=data["resolution"], rejected=data["rejected"]  # type: ignore[attr-defined]
+            actor=_actor(request),
+            dispute=found,
+            resolution=data["resolution"],
+            rejected=data["rejected"],
         ),
         _("Dispute closed: its invoices are back in the scenario."),
     )
@@ -257,7 +280,7 @@ def dispute_comment_view(request: HttpRequest, pk: int, dispute_id: int) -> Http
         _form_errors(request, form)
     else:
         text = form.cleaned_data["text"]
-        _run(request, lambda: dispute_comment(actor=request.ws.actor, dispute=found, text=text),  # type: ignore[attr-defined]
+        _run(request, lambda: dispute_comment(actor=_actor(request), dispute=found, text=text),
              _("Comment added."))  # fmt: skip
     return _back(customer, "disputes")
 
@@ -278,7 +301,7 @@ def colleague(request: HttpRequest, pk: int, dispute_id: int) -> HttpResponse:
         return _back(customer, "disputes")
 
     def invite() -> None:
-        colleague_invite(actor=request.ws.actor, dispute=found, email=data["email"], name=data["name"],  # type: ignore[attr-defined]
+        colleague_invite(actor=_actor(request), dispute=found, email=data["email"], name=data["name"],
                          question=data["question"])  # fmt: skip
         transaction.on_commit(lambda: send_outbox_task.enqueue(company_id=customer.company_id))
 
@@ -303,7 +326,7 @@ def pause(request: HttpRequest, pk: int) -> HttpResponse:
         if until
         else _("Collection paused until resumed.")
     )
-    _run(request, lambda: customer_pause(actor=request.ws.actor, customer=customer, until=until, reason=reason), done)  # type: ignore[attr-defined]
+    _run(request, lambda: customer_pause(actor=_actor(request), customer=customer, until=until, reason=reason), done)
     return _back(customer)
 
 
@@ -311,7 +334,7 @@ def pause(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_view
 def resume(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer(request, pk)
-    _run(request, lambda: customer_resume(actor=request.ws.actor, customer=customer), _("Collection resumed."))  # type: ignore[attr-defined]
+    _run(request, lambda: customer_resume(actor=_actor(request), customer=customer), _("Collection resumed."))
     return _back(customer)
 
 
@@ -321,7 +344,7 @@ def litigation(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer(request, pk)
     form = forms.LitigationForm(request.POST, prefix="litigation")
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    _run(request, lambda: customer_to_litigation(actor=request.ws.actor, customer=customer, reason=reason),  # type: ignore[attr-defined]
+    _run(request, lambda: customer_to_litigation(actor=_actor(request), customer=customer, reason=reason),
          _("The customer is handed over to litigation: the scenario stops."))  # fmt: skip
     return _back(customer)
 
@@ -338,7 +361,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
         _form_errors(request, form)
         return _back(customer, "notes")
     data = form.cleaned_data
-    _run(request, lambda: note_add(actor=request.ws.actor, customer=customer, text=data["text"], pinned=data["pinned"]),  # type: ignore[attr-defined]
+    _run(request, lambda: note_add(actor=_actor(request), customer=customer, text=data["text"], pinned=data["pinned"]),
          _("Note added."))  # fmt: skip
     return _back(customer, "notes")
 
@@ -349,7 +372,7 @@ def note_pin_view(request: HttpRequest, pk: int, note_id: int) -> HttpResponse:
     customer = _customer(request, pk)
     found = get_object_or_404(CustomerNote, pk=note_id, customer=customer, company_id=customer.company_id)
     pinned = request.POST.get("pinned") == "1"
-    _run(request, lambda: note_pin(actor=request.ws.actor, note=found, pinned=pinned),  # type: ignore[attr-defined]
+    _run(request, lambda: note_pin(actor=_actor(request), note=found, pinned=pinned),
          _("Note pinned.") if pinned else _("Note unpinned."))  # fmt: skip
     return _back(customer, "notes")
 
@@ -374,6 +397,6 @@ def contact(request: HttpRequest, pk: int, contact_id: int | None = None) -> Htt
         is_accounts_payable="is_accounts_payable" in roles, is_buyer="is_buyer" in roles,
         is_finance="is_finance" in roles, is_other="is_other" in roles, is_primary=data["is_primary"],
     )  # fmt: skip
-    _run(request, lambda: contact_save(actor=request.ws.actor, customer=customer, data=values, contact=existing),  # type: ignore[attr-defined]
+    _run(request, lambda: contact_save(actor=_actor(request), customer=customer, data=values, contact=existing),
          _("Contact saved.") )  # fmt: skip
     return _back(customer, "contacts")

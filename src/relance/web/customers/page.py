@@ -194,4 +194,3 @@ def email_templates(company: Company) -> list[tuple[str, str]]:
         if code not in seen or language == company.language:
             seen[code] = name or code
     return sorted(seen.items(), key=lambda pair: pair[1].lower())
-

@@ -49,9 +49,8 @@ KIND_LABELS = {
     "other": _("Event"),
 }
 # Audit codes shown by another source (the e-mail itself, the note, the submission with its files).
-SHOWN_ELSEWHERE = (
-    Q(code__in=["collection.email.queued", "messaging.email.sent", "collection.note.added"])
-    | Q(code__startswith="portal.", code__endswith=".submitted")
+SHOWN_ELSEWHERE = Q(code__in=["collection.email.queued", "messaging.email.sent", "collection.note.added"]) | Q(
+    code__startswith="portal.", code__endswith=".submitted"
 )
 LABELS = {
     "collection.action.decided": _("Action planned by the scenario"),
@@ -159,9 +158,14 @@ def _simple(value: Any) -> str:
 def _event_entry(event: AuditEvent) -> Entry:
     details = [(str(k), _simple(v)) for k, v in sorted(event.data.items()) if _simple(v)]
     return Entry(
-        when=event.created_at, kind=_event_kind(event.code), title=str(LABELS.get(event.code, event.code)), actor=event.actor_label,
-        details=details, code=event.code, sort_id=event.pk,
-    )  # fmt: skip
+        when=event.created_at,
+        kind=_event_kind(event.code),
+        title=str(LABELS.get(event.code, event.code)),
+        actor=event.actor_label,
+        details=details,
+        code=event.code,
+        sort_id=event.pk,
+    )
 
 
 def _email_entry(message: OutboxMessage) -> Entry:

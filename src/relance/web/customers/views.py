@@ -123,9 +123,7 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         company=ws.company, customers=ws.customers(all_customers=show_all), filters=filters, as_of=today
     )
     content = customers_xlsx(company_name=ws.company.name, rows=rows, as_of=today)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="customers-{today.isoformat()}.xlsx"'
     return response
 

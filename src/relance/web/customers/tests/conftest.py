@@ -1,14 +1,14 @@
 """An account worked on by a collector: Atelier Durand (EUR, France) on Friday 6 March 2026.
 
-    Dupont & Fils (C-42), Camille's portfolio, tag "key account", contact Alice (accounts payable)
-      F-0107  issued 10/01 due 14/02  500.00; 200.00 settled 20/02 -> 300.00 open, 20 days late
-      F-0131  issued 25/01 due 26/02  864.20                        -> 8 days late
-      F-0158  issued 14/02 due 16/03 1234.56                        -> not due
-      AV-0012 credit note                48.00                      -> -48.00
-    Totals: overdue 1164.20, not due 1234.56, credits -48.00, balance 2350.76
+Dupont & Fils (C-42), Camille's portfolio, tag "key account", contact Alice (accounts payable)
+  F-0107  issued 10/01 due 14/02  500.00; 200.00 settled 20/02 -> 300.00 open, 20 days late
+  F-0131  issued 25/01 due 26/02  864.20                        -> 8 days late
+  F-0158  issued 14/02 due 16/03 1234.56                        -> not due
+  AV-0012 credit note                48.00                      -> -48.00
+Totals: overdue 1164.20, not due 1234.56, credits -48.00, balance 2350.76
 
-    Garage Leroy (C-77), James's portfolio: F-0200 due 04/03 100.00 (2 days late)
-    Another company's customer (Northwind) to prove it never shows.
+Garage Leroy (C-77), James's portfolio: F-0200 due 04/03 100.00 (2 days late)
+Another company's customer (Northwind) to prove it never shows.
 """
 
 from __future__ import annotations
@@ -66,25 +66,47 @@ def setup(company, other_company, member, clock) -> Setup:
     camille.save()
     james = member(company, "collector", username="james")
     key = Tag.objects.create(company=company, name="key account")
-    dupont = CustomerFactory(company=company, code="C-42", name="Dupont & Fils", language="en", collector=camille,
-                             vat_id="FR40303265045")  # fmt: skip
+    dupont = CustomerFactory(
+        company=company, code="C-42", name="Dupont & Fils", language="en", collector=camille, vat_id="FR40303265045"
+    )
     dupont.tags.add(key)
-    contact = Contact.objects.create(company=company, customer=dupont, name="Alice Payables",
-                                     email="ap@dupont.example", is_accounts_payable=True, language="en")  # fmt: skip
-    late = InvoiceFactory(customer=dupont, number="F-0107", issue_date=D(2026, 1, 10), due_date=D(2026, 2, 14),
-                          amount=500_00)  # fmt: skip
+    contact = Contact.objects.create(
+        company=company,
+        customer=dupont,
+        name="Alice Payables",
+        email="ap@dupont.example",
+        is_accounts_payable=True,
+        language="en",
+    )
+    late = InvoiceFactory(
+        customer=dupont, number="F-0107", issue_date=D(2026, 1, 10), due_date=D(2026, 2, 14), amount=500_00
+    )
     settle(late, 200_00, D(2026, 2, 20))
-    later = InvoiceFactory(customer=dupont, number="F-0131", issue_date=D(2026, 1, 25), due_date=D(2026, 2, 26),
-                           amount=864_20)  # fmt: skip
-    soon = InvoiceFactory(customer=dupont, number="F-0158", issue_date=D(2026, 2, 14), due_date=D(2026, 3, 16),
-                          amount=1234_56)  # fmt: skip
-    credit = InvoiceFactory(customer=dupont, number="AV-0012", kind="credit_note", amount=48_00,
-                            issue_date=D(2026, 2, 1), due_date=D(2026, 2, 1))  # fmt: skip
+    later = InvoiceFactory(
+        customer=dupont, number="F-0131", issue_date=D(2026, 1, 25), due_date=D(2026, 2, 26), amount=864_20
+    )
+    soon = InvoiceFactory(
+        customer=dupont, number="F-0158", issue_date=D(2026, 2, 14), due_date=D(2026, 3, 16), amount=1234_56
+    )
+    credit = InvoiceFactory(
+        customer=dupont,
+        number="AV-0012",
+        kind="credit_note",
+        amount=48_00,
+        issue_date=D(2026, 2, 1),
+        due_date=D(2026, 2, 1),
+    )
     leroy = CustomerFactory(company=company, code="C-77", name="Garage Leroy", language="fr", collector=james)
     InvoiceFactory(customer=leroy, number="F-0200", issue_date=D(2026, 2, 2), due_date=D(2026, 3, 4), amount=100_00)
     foreign = CustomerFactory(company=other_company, code="NW-1", name="Northwind Buyer")
-    InvoiceFactory(customer=foreign, number="NW-F1", issue_date=D(2026, 1, 2), due_date=D(2026, 2, 1),
-                   amount=999_00, currency="GBP")  # fmt: skip
+    InvoiceFactory(
+        customer=foreign,
+        number="NW-F1",
+        issue_date=D(2026, 1, 2),
+        due_date=D(2026, 2, 1),
+        amount=999_00,
+        currency="GBP",
+    )
     return Setup(company, camille, james, dupont, leroy, foreign, late, later, soon, credit, contact)
 
 
