@@ -24,10 +24,10 @@ from relance.collection.services.actions import CallDispute, CallPromise, call_o
 from relance.collection.services.statuses import StatusError
 from relance.collection.statements import StatementBundle
 from relance.core.audit import Actor, record
+from relance.core.money import Money
 from relance.finance.selectors import statement_penalties
 from relance.ledger.models import Customer
 from relance.ledger.selectors import CurrencyTotals, Statement, company_today
-from relance.core.money import Money
 from relance.messaging.models import OutboxMessage
 from relance.messaging.tasks import send_outbox_task
 
