@@ -131,7 +131,9 @@ def template_choices(company: Company) -> list[tuple[str, list[tuple[str, str]]]
     """The company's templates grouped by channel (the step's template is one of its channel)."""
     by_channel: dict[str, dict[str, str]] = {}
     for code, channel, name in (
-        MessageTemplate.objects.filter(company=company).order_by("code", "language").values_list("code", "channel", "name")
+        MessageTemplate.objects.filter(company=company)
+        .order_by("code", "language")
+        .values_list("code", "channel", "name")
     ):
         by_channel.setdefault(channel, {}).setdefault(code, f"{code} — {name}")
     labels = dict(TemplateChannel.choices)
@@ -165,6 +167,7 @@ class StepForm(forms.Form):
     cc_finance = forms.BooleanField(label=_("Finance in copy"), required=False)
 
     def __init__(self, *args: object, company: Company, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "id_step_%s")  # unique beside the scenario's own form on the page
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["min_overdue_minor"] = AmountField(
             currency=company.currency, label=_("Min. overdue (%(currency)s)") % {"currency": company.currency},

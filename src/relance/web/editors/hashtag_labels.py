@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
+from relance.messaging.context import sample_context
 from relance.messaging.hashtags import HASHTAGS
 
 LABELS: dict[str, Promise] = {
@@ -65,9 +66,12 @@ class PickerEntry:
         return f"#{self.name}"
 
 
-def picker_groups() -> list[tuple[str, list[PickerEntry]]]:
+def picker_groups(language: str = "en", company_name: str = "") -> list[tuple[str, list[PickerEntry]]]:
+    """Hashtags by kind; an inline value's sample is what the preview shows with sample data."""
+    context = sample_context(language, company_name=company_name)
     groups: dict[str, list[PickerEntry]] = {kind: [] for kind in KIND_LABELS}
     for tag in HASHTAGS.values():
         label = str(LABELS.get(tag.name, tag.description))
-        groups.setdefault(tag.kind, []).append(PickerEntry(tag.name, tag.kind, label, tag.sample))
+        sample = tag.text(context) if tag.kind == "inline" else tag.sample
+        groups.setdefault(tag.kind, []).append(PickerEntry(tag.name, tag.kind, label, sample or "—"))
     return [(str(KIND_LABELS.get(kind, kind)), entries) for kind, entries in groups.items() if entries]

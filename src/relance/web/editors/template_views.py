@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -80,8 +81,8 @@ def _list_page(request: HttpRequest, new_form: NewTemplateForm, status: int = 20
         row["variants"][template.language] = template
         if template.language == company.language:
             row["name"] = template.name
-    for code, channel, scenario in (
-        Step.objects.filter(scenario__company=company).values_list("template_code", "channel", "scenario__name")
+    for code, channel, scenario in Step.objects.filter(scenario__company=company).values_list(
+        "template_code", "channel", "scenario__name"
     ):
         row = rows_by_key.get((channel, code))
         if row is not None and scenario not in row["used_by"]:
@@ -140,9 +141,7 @@ def template_edit(request: HttpRequest, channel: str, code: str) -> HttpResponse
             except TemplateError as error:
                 form.add_error("body_source", template_error_message(error, data["subject"], data["body_source"]))
             else:
-                messages.success(
-                    request, _("Template saved (%(language)s).") % {"language": data["language"].upper()}
-                )
+                messages.success(request, _("Template saved (%(language)s).") % {"language": data["language"].upper()})
                 return redirect(reverse("editors:template", args=[channel, code]) + f"#variant-{data['language']}")
         language = request.POST.get("language", "")
         if language in LANGUAGES:
@@ -186,7 +185,7 @@ def _editor_page(
             "channel": channel,
             "channel_label": dict(TemplateChannel.choices).get(channel, channel),
             "columns": columns,
-            "picker": picker_groups(),
+            "picker": picker_groups((get_language() or "en")[:2], ws.company.name),
             "is_email": channel == TemplateChannel.EMAIL,
             "test_form": TestSendForm(initial={"to": ws.user.email}),
         },

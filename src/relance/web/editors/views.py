@@ -97,7 +97,9 @@ def _list_page(
         .order_by("-is_default", "is_builtin", "name")
     )
     tags = list(Tag.objects.filter(company=company))
-    rules = list(ScenarioRule.objects.filter(company=company).select_related("scenario", "tag").order_by("priority", "id"))
+    rules = list(
+        ScenarioRule.objects.filter(company=company).select_related("scenario", "tag").order_by("priority", "id")
+    )
     language = get_language() or "en"
     rule_forms = rule_forms or {}
     rule_rows = []
@@ -107,7 +109,9 @@ def _list_page(
             initial={"priority": rule.priority, "scenario": rule.scenario_id, "tag": rule.tag_id,
                      "country": rule.country, "min_open_minor": rule.min_open_minor},
         )  # fmt: skip
-        amount = format_minor(rule.min_open_minor, company.currency, language) if rule.min_open_minor is not None else ""
+        amount = (
+            format_minor(rule.min_open_minor, company.currency, language) if rule.min_open_minor is not None else ""
+        )
         rule_rows.append({"rule": rule, "form": form, "amount": amount})
     return render(
         request,
@@ -260,7 +264,8 @@ def _steps_context(
                 "template_missing": bool(step.template_code) and (step.template_code, step.channel) not in names,
                 "min_overdue": format_minor(step.min_overdue_minor, company.currency, language)
                 if step.min_overdue_minor else "",
-                "min_open": format_minor(step.min_open_minor, company.currency, language) if step.min_open_minor else "",
+                "min_open": format_minor(step.min_open_minor, company.currency, language)
+                if step.min_open_minor else "",
                 "tags": [t.name for t in step.tags.all()],
                 "up": above,
                 "down": below,

@@ -108,8 +108,10 @@ def test_another_companys_scenarios_steps_rules_and_templates_are_404(manager, o
     ]:
         assert manager.post(url, {"name": "Stolen", "direction": "up"}).status_code == 404, url
     theirs.refresh_from_db()
-    assert theirs.name == "Standard" and not theirs.is_default is False
-    assert Step.objects.filter(pk=step.pk).exists() and ScenarioRule.objects.filter(pk=rule.pk).exists()
+    assert theirs.name == "Standard"
+    assert theirs.is_default is not False
+    assert Step.objects.filter(pk=step.pk).exists()
+    assert ScenarioRule.objects.filter(pk=rule.pk).exists()
 
 
 def test_another_companys_customer_is_neither_found_nor_previewed(manager, other_company):

@@ -30,7 +30,8 @@ ACTOR = Actor.system("test")
 
 def test_a_copy_has_every_step_and_condition_and_is_editable(standard):
     copy = scenario_copy(scenario=standard, name="Standard (ours)", actor=ACTOR)
-    assert not copy.is_builtin and copy.copied_from == standard
+    assert not copy.is_builtin
+    assert copy.copied_from == standard
     original = [(s.name, s.offset_days, s.channel, s.min_open_minor) for s in ordered_steps(standard)]
     assert [(s.name, s.offset_days, s.channel, s.min_open_minor) for s in ordered_steps(copy)] == original
     assert AuditEvent.objects.filter(code="collection.scenario.copied").exists()
