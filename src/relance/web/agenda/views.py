@@ -240,7 +240,7 @@ def call(request: HttpRequest, pk: int) -> HttpResponse:
         dispute = CallDispute(invoices=invoices, reason=data["dispute_reason"], comment=data.get("dispute_comment", ""))
     note = data.get("note", "")
     if data.get("spoke_to") and reached:
-        note = f"{_('Spoke to')} {data['spoke_to']}. {note}".strip()
+        note = f"Spoke to {data['spoke_to']}. {note}".strip()
     try:
         done, made, opened = call_outcome_record(
             actor=ws.actor, action=action, reached=reached, note=note, promise=promise, dispute=dispute, today=today
