@@ -13,6 +13,7 @@ import smtplib
 import socket
 from dataclasses import dataclass
 from email.utils import formataddr
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
@@ -51,8 +52,8 @@ def sender_of(company: Company, row: MailSettings | None = None) -> str:
 
 def mail_server_description() -> dict[str, object]:
     """The default mailer's backend and its public options, for display."""
-    config = dict(settings.MAILERS.get("default", {}))
-    options = dict(config.get("OPTIONS") or {})
+    config: dict[str, Any] = dict(settings.MAILERS.get("default", {}))
+    options: dict[str, Any] = dict(config.get("OPTIONS") or {})
     shown: dict[str, object] = {name: options[name] for name in SHOWN_OPTIONS if options.get(name) not in (None, "")}
     if options.get("password"):
         shown["password"] = "set"  # noqa: S105 - says a password is configured, never its value

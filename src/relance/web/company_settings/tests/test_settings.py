@@ -9,6 +9,7 @@ import re
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -18,7 +19,6 @@ from relance.core.models import AuditEvent
 from relance.ledger.models import Company
 from relance.messaging.mail_settings import mail_server_description
 from relance.messaging.models import MailSettings
-from relance.portal.models import PortalSettings
 
 URL = "/settings/"
 POSTS = ("identity/", "logo/", "bank/", "penalties/", "run/", "portal/", "mail/", "mail/test/")
@@ -236,7 +236,7 @@ def test_the_portal_settings_save(admin_client, company):
     data = {"link_validity_days": "90", "max_promise_days": "30", "max_upload_mb": "4", "max_files": "3"}
     response = admin_client.post(URL + "portal/", data)
     assert response.status_code == 302
-    portal = PortalSettings.objects.get(company=company)
+    portal = apps.get_model("portal", "PortalSettings").objects.get(company=company)
     assert (portal.max_promise_days, portal.max_upload_bytes, portal.max_files) == (30, 4 * 1024 * 1024, 3)
     assert MailSettings.objects.get(company=company).link_validity_days == 90
     assert events("portal.settings.updated")[0].actor_label == "ada"
@@ -342,3 +342,12 @@ def test_settings_change_only_the_administrators_current_company(client, company
     session["relance_company_id"] = other_company.pk
     session.save()
     assert client.post(URL + "identity/", IDENTITY).status_code == 403  # a collector there
+
+
+def test_the_page_speaks_french(admin_client, company, settings):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = text(admin_client.get(URL))
+    assert "Identité de l'entreprise" in page
+    assert "Envoyer un e-mail de test" in page
+    response = admin_client.post(URL + "bank/", {"iban": "FR7630006000011234567890188", "bic": ""})
+    assert "n&#x27;est pas un IBAN valide" in text(response)

@@ -366,3 +366,12 @@ def test_the_ibm_sample_is_all_or_nothing_across_batches(manager, company, share
     assert good.result["created"] == 2466
     assert good.result["customers_created"] == 100
     assert Invoice.objects.filter(company=company).count() == 2466
+
+
+def test_the_page_speaks_french(manager, company, settings):
+    manager.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    upload(manager, "factures.csv", GOOD_INVOICES)
+    html = page(manager.get(f"{URL}{last_upload().pk}/"))
+    assert "Vérifier le fichier" in html
+    assert "Date d&#x27;émission" in html
+    assert "4 lignes" in html
