@@ -145,11 +145,14 @@ def measure(args: argparse.Namespace, database: Path) -> int:
     built = time.perf_counter() - started
     print(f"data: {args.invoices:,} invoices of {args.customers:,} customers built in {built:.1f} s")
 
-    # A worker process has these loaded already: import them before the clock starts.
+    # A worker process has these loaded already (it has run before): load them before the clock starts.
     import relance.documents.payment_qr  # noqa: F401
     from relance.finance.rates_store import load_rate_book
 
     load_rate_book()
+    from relance.collection.domain.calendar import BusinessCalendar
+
+    BusinessCalendar(company.country).is_business_day(TODAY)  # the country's holiday tables, loaded once a process
     profiler = None
     if args.profile:
         import cProfile
