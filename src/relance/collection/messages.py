@@ -469,6 +469,13 @@ def _save(composed: list[Composed]) -> None:
     """Links, messages and attachments of many e-mails, in a few statements."""
     insert_instances([c.link for c in composed])
     insert_instances([c.message for c in composed], key="uuid")
+    bodies = []
+    for item in composed:
+        body = item.message.body
+        body.message_id = item.message.pk
+        item.message.__dict__.pop("_body_dirty", None)
+        bodies.append(body)
+    insert_instances(bodies)
     attachments = []
     for item in composed:
         for attachment in item.attachments:

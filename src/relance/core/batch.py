@@ -6,11 +6,14 @@ import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import batched
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection
 from django.db.models import JSONField, Model
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.db.models import Field
 
 
 @contextmanager
@@ -90,7 +93,8 @@ def insert_instances(instances: Sequence[Model], *, key: str | None = None, batc
     if not instances:
         return
     meta = type(instances[0])._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    # An automatic primary key is given by the database; any other (a one-to-one key) is a value.
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and getattr(f, "db_returning", False))]
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
@@ -100,7 +104,7 @@ def insert_instances(instances: Sequence[Model], *, key: str | None = None, batc
             rows = [tuple(_db_value(f, f.pre_save(obj, True)) for f in fields) for obj in batch]
             cursor.executemany(sql, rows)
             if key is not None:
-                field = meta.get_field(key)
+                field = cast("Field[Any, Any]", meta.get_field(key))
                 by_key = {_db_value(field, getattr(obj, field.attname)): obj for obj in batch}
                 q = connection.ops.quote_name
                 key_marks = ", ".join(["%s"] * len(by_key))
