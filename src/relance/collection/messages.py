@@ -42,6 +42,7 @@ from relance.collection.models import (
 )
 from relance.collection.statements import StatementBundle, formal_notice_pdf_for, statement_pdf_for, without_items
 from relance.core.audit import Actor, event, record, record_many
+from relance.core.batch import insert_instances, update_column
 from relance.core.errors import RelanceError
 from relance.core.models import AuditEvent
 from relance.core.money import Money
@@ -469,14 +470,21 @@ def _invoice_attachments(bundle: StatementBundle, *, limit: int) -> list[OutboxA
 
 def _save(composed: list[Composed]) -> None:
     """Links, messages and attachments of many e-mails, in a few statements."""
-    AccessLink.objects.bulk_create([c.link for c in composed], batch_size=500)
-    OutboxMessage.objects.bulk_create([c.message for c in composed], batch_size=500)
+    insert_instances([c.link for c in composed])
+    insert_instances([c.message for c in composed], key="uuid")
+    bodies = []
+    for item in composed:
+        body = item.message.body
+        body.message_id = item.message.pk
+        item.message.__dict__.pop("_body_dirty", None)
+        bodies.append(body)
+    insert_instances(bodies)
     attachments = []
     for item in composed:
         for attachment in item.attachments:
             attachment.message = item.message
             attachments.append(attachment)
-    OutboxAttachment.objects.bulk_create(attachments, batch_size=100)
+    insert_instances(attachments, batch_size=50)
 
 
 # --- actions -> outbox ----------------------------------------------------------------------
@@ -574,7 +582,7 @@ def emails_dispatch(*, company: Company, today: dt.date, actor: Actor) -> Dispat
             _save(composed)
             for action, item in zip(queued, composed, strict=True):
                 events.append(_queued_event(action, item.message, actor))
-            Action.objects.bulk_update(queued, ["outcome"], batch_size=500)
+            update_column(Action, "outcome", [(action.outcome, action.pk) for action in queued])
             record_many(events)
             report.queued += len(composed)
     return report

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from relance.core.batch import insert_instances
 from relance.core.models import ActorKind, AuditEvent
 
 if TYPE_CHECKING:
@@ -77,4 +78,4 @@ def event(
 
 
 def record_many(events: list[AuditEvent]) -> None:
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    insert_instances(events, batch_size=1000)

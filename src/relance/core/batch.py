@@ -6,11 +6,14 @@ import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import batched
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection
 from django.db.models import JSONField, Model
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.db.models import Field
 
 
 @contextmanager
@@ -71,3 +74,62 @@ class RowInserter:
                 cursor.executemany(self.sql, [(*row, *constants) for row in batch])
                 count += len(batch)
         return count
+
+
+def _db_value(field: Any, value: Any) -> Any:
+    if isinstance(field, JSONField) and value is not None:
+        return connection.ops.adapt_json_value(value, field.encoder)
+    return field.get_db_prep_save(value, connection)
+
+
+def insert_instances(instances: Sequence[Model], *, key: str | None = None, batch_size: int = 500) -> None:
+    """INSERT unsaved model instances with `executemany`, as `bulk_create` would store them.
+
+    `bulk_create` runs its SQL compiler over every value (measured: half a millisecond per outbox
+    row of 25 columns); this prepares each value once with its field and sends the rows in batches.
+    With `key`, the name of a unique field already set on the instances (a UUID, a random key),
+    the primary keys given by the database are read back onto the instances (one query a batch).
+    """
+    if not instances:
+        return
+    meta = type(instances[0])._meta
+    # An automatic primary key is given by the database; any other (a one-to-one key) is a value.
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and getattr(f, "db_returning", False))]
+    table = connection.ops.quote_name(meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - names from the model
+    with connection.cursor() as cursor:
+        for batch in batched(instances, batch_size):
+            rows = [tuple(_db_value(f, f.pre_save(obj, True)) for f in fields) for obj in batch]
+            cursor.executemany(sql, rows)
+            if key is not None:
+                field = cast("Field[Any, Any]", meta.get_field(key))
+                by_key = {_db_value(field, getattr(obj, field.attname)): obj for obj in batch}
+                q = connection.ops.quote_name
+                key_marks = ", ".join(["%s"] * len(by_key))
+                select = f"SELECT {q(str(field.column))}, {q(str(meta.pk.column))} FROM {table}"  # type: ignore[union-attr]  # noqa: S608
+                select += f" WHERE {q(str(field.column))} IN ({key_marks})"
+                cursor.execute(select, list(by_key))
+                for value, pk in cursor.fetchall():
+                    obj = by_key[value]
+                    obj.pk = pk
+                    obj._state.adding = False
+                    obj._state.db = connection.alias
+    for obj in instances:
+        if key is None:
+            obj._state.adding = False
+
+
+def update_column(model: type[Model], name: str, rows: Iterable[tuple[Any, Any]]) -> int:
+    """UPDATE one column of many rows, `rows` being (value, primary key) pairs, in one executemany.
+
+    What `bulk_update` does with a CASE expression per batch, for the common case of one column."""
+    meta = model._meta
+    field = meta.get_field(name)
+    q = connection.ops.quote_name
+    sql = f"UPDATE {q(meta.db_table)} SET {q(str(field.column))} = %s WHERE {q(str(meta.pk.column))} = %s"  # type: ignore[union-attr]  # noqa: S608
+    params = [(_db_value(field, value), pk) for value, pk in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    return len(params)

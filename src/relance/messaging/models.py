@@ -8,6 +8,7 @@ outbox reports back through signals when a message is sent or fails.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -123,8 +124,9 @@ class OutboxMessage(models.Model):
     reply_to = models.CharField(max_length=320, blank=True)
     contact_ids = models.JSONField(default=list, blank=True, help_text=_("The contacts the e-mail is addressed to."))
     subject = models.CharField(max_length=500)
-    text = models.TextField()
-    html = models.TextField(blank=True)
+    # The text and HTML parts live in OutboxContent (`text` and `html` below read and write them):
+    # the sending state of this row changes twice per e-mail, and SQLite rewrites a whole row at
+    # every update (20 KB with the parts: most of the cost of each commit while sending).
     headers = models.JSONField(default=dict, blank=True)
     not_before = models.DateTimeField(null=True, blank=True, help_text=_("Not sent before (send window)."))
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -152,6 +154,63 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} -> {', '.join(self.to)} ({self.status})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        if self.__dict__.pop("_body_dirty", False):
+            body = self.body
+            body.message = self
+            body.save()
+
+    @property
+    def body(self) -> OutboxContent:
+        """The text and HTML parts (read once, kept on the instance; `select_related("content")`
+        loads them with the row)."""
+        body = self.__dict__.get("_body")
+        if body is None:
+            body = None
+            if self.pk is not None:
+                try:
+                    body = self.content
+                except OutboxContent.DoesNotExist:
+                    body = None
+            if body is None:
+                body = OutboxContent(text="", html="")
+            self.__dict__["_body"] = body
+        return body
+
+    @property
+    def text(self) -> str:
+        return self.body.text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.body.text = value
+        self.__dict__["_body_dirty"] = True
+
+    @property
+    def html(self) -> str:
+        return self.body.html
+
+    @html.setter
+    def html(self, value: str) -> None:
+        self.body.html = value
+        self.__dict__["_body_dirty"] = True
+
+
+class OutboxContent(models.Model):
+    """The parts of an outbox e-mail, written once when it is queued (see OutboxMessage)."""
+
+    message = models.OneToOneField(OutboxMessage, on_delete=models.CASCADE, primary_key=True, related_name="content")
+    text = models.TextField()
+    html = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("outbox e-mail content")
+        verbose_name_plural = _("outbox e-mail contents")
+
+    def __str__(self) -> str:
+        return f"content of {self.message_id}"
 
 
 class OutboxAttachment(models.Model):

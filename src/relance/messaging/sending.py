@@ -391,7 +391,7 @@ def claim_batch(
         )
     return list(
         OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.SENDING, claimed_by=worker)
-        .select_related("company", "customer")
+        .select_related("company", "customer", "content")
         .prefetch_related("attachments")
         .order_by("created_at", "pk")
     )

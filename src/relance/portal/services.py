@@ -91,12 +91,15 @@ def _plain_email(
     code: str, language: str = "",
 ) -> OutboxMessage:  # fmt: skip
     sender, domain = _sender(company)
-    return OutboxMessage.objects.create(
+    message = OutboxMessage(
         company=company, customer=customer, reference=reference[:60], template_code=code, language=language,
         status=OutboxStatus.QUEUED, message_id=make_message_id(domain), from_email=sender, to=to,
-        subject=" ".join(subject.split())[:500], text=text, html="",
+        subject=" ".join(subject.split())[:500],
         headers={"Auto-Submitted": "auto-generated", **({"X-Relance-Customer": customer.code} if customer else {})},
     )  # fmt: skip
+    message.text, message.html = text, ""
+    message.save()
+    return message
 
 
 # --- expired links: a fresh one to the contacts on file ---------------------------------------------

@@ -32,10 +32,11 @@ ROOT = Path(__file__).resolve().parents[4]
 
 SEED = f"""
 from relance.ledger.models import Company, Customer
+from relance.core.batch import insert_instances
 from relance.messaging.models import OutboxMessage
 company = Company.objects.create(name="Atelier Durand SAS")
 customer = Customer.objects.create(company=company, code="C-1", name="Dupont")
-OutboxMessage.objects.bulk_create(
+messages = [
     OutboxMessage(
         company=company, customer=customer, reference=f"action:{{i}}",
         message_id=f"<kill-{{i:04d}}@durand.example>", from_email="Atelier Durand <factures@durand.example>",
@@ -43,7 +44,12 @@ OutboxMessage.objects.bulk_create(
         html=f"<p>Bonjour {{i}}</p>",
     )
     for i in range({TOTAL})
-)
+]
+insert_instances(messages, key="uuid")
+bodies = [m.body for m in messages]
+for message, body in zip(messages, bodies):
+    body.message_id = message.pk
+insert_instances(bodies)
 """
 
 pytestmark = pytest.mark.skipif(not RELANCE.exists(), reason="the relance command is not installed in this venv")
