@@ -216,7 +216,11 @@ def timeline_page(*, customer: Customer, page: int = 1, kind: str = "", size: in
         events = events.filter(EVENT_KINDS[kind])
     sources.append([_event_entry(e) for e in events.order_by("-created_at", "-id")[:wanted]])
     if want("email"):
-        emails = OutboxMessage.objects.filter(company_id=customer.company_id, customer=customer).defer("html")
+        emails = (
+            OutboxMessage.objects.filter(company_id=customer.company_id, customer=customer)
+            .select_related("content")
+            .defer("content__html")
+        )
         sources.append([_email_entry(m) for m in emails.order_by("-created_at", "-id")[:wanted]])
     if want("payment"):
         payments = Payment.objects.filter(company_id=customer.company_id, customer=customer)
