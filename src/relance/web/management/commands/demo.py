@@ -28,6 +28,7 @@ from relance.collection.standard import scenarios_install_standard
 from relance.core.audit import Actor
 from relance.core.dates import today_in
 from relance.core.models import AuditEvent
+from relance.finance.snapshots import snapshot_take, snapshots_backfill
 from relance.ledger.demo import (
     ADMIN_USERNAME,
     COLLECTORS,
@@ -125,6 +126,9 @@ class Command(BaseCommand):
             # Today's reminder e-mails wait in the outbox (the demo's customers are fictitious):
             # `relance outbox send` would send them through the configured mail server.
             self.queued += emails_dispatch(company=company, today=today, actor=actor).queued
+            # The dashboard's 12-month trend: month-ends from the ledger, then today's snapshot.
+            snapshots_backfill(company=company, as_of=today)
+            snapshot_take(company=company, as_of=today)
         return created
 
     def _check_database(self) -> None:
