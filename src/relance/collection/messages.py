@@ -16,6 +16,7 @@ docs/sending.md) and reports back through signals, connected at the end of this 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -556,29 +557,32 @@ def emails_dispatch(*, company: Company, today: dt.date, actor: Actor) -> Dispat
     for start in range(0, len(actions), DISPATCH_BATCH):
         chunk = actions[start : start + DISPATCH_BATCH]
         customers = list({a.customer_id: a.customer for a in chunk}.values())
-        with transaction.atomic():
-            accounts = composer.load(customers)
-            promises = _broken_promises(chunk)
-            composed, queued, events = [], [], []
-            for action in chunk:
-                try:
-                    item = _compose_for_action(composer, accounts[action.customer_id], action, promises.get(action.pk))
-                except EmailError as error:
-                    if "usable e-mail" in str(error):
-                        _no_address(action, actor, str(error))
-                        report.to_task += 1
-                    else:
-                        _fail(action, actor, str(error))
-                        report.failed += 1
-                    report.errors.append(str(error))
-                    continue
-                except RenderError as error:
+        # Composed outside a transaction (reads only; the rare failures below are saved one by one),
+        # written in a short one: a sender working at the same time waits for the database's write
+        # lock only while a batch is written, not while it is composed.
+        accounts = composer.load(customers)
+        promises = _broken_promises(chunk)
+        composed, queued, events = [], [], []
+        for action in chunk:
+            try:
+                item = _compose_for_action(composer, accounts[action.customer_id], action, promises.get(action.pk))
+            except EmailError as error:
+                if "usable e-mail" in str(error):
+                    _no_address(action, actor, str(error))
+                    report.to_task += 1
+                else:
                     _fail(action, actor, str(error))
                     report.failed += 1
-                    report.errors.append(str(error))
-                    continue
-                composed.append(item)
-                queued.append(action)
+                report.errors.append(str(error))
+                continue
+            except RenderError as error:
+                _fail(action, actor, str(error))
+                report.failed += 1
+                report.errors.append(str(error))
+                continue
+            composed.append(item)
+            queued.append(action)
+        with transaction.atomic():
             _save(composed)
             for action, item in zip(queued, composed, strict=True):
                 events.append(_queued_event(action, item.message, actor))
@@ -745,30 +749,56 @@ def _merge(total: SendReport, part: SendReport) -> None:
             setattr(total, item.name, getattr(total, item.name) + value)
 
 
+def _send_until_finished(company: Company, actor: Actor, finished: Any, report: SendReport) -> None:
+    """Send what is queued, again and again, until `finished` is set and nothing is left."""
+    while True:
+        last_round = finished.is_set()
+        part = send_outbox(company=company, actor=actor)
+        _merge(report, part)
+        if last_round and not part.claimed:
+            return
+        if not part.claimed:
+            finished.wait(0.02)
+
+
+def _sender_process(company_id: int, actor: Actor, finished: Any, results: Any) -> None:
+    """The body of the forked sender: its own database connection, its report sent back whole."""
+    connections.close_all()  # never the parent's connection: a fresh one in this process
+    report = SendReport()
+    try:
+        _send_until_finished(Company.objects.get(pk=company_id), actor, finished, report)
+        results.send(("ok", report))
+    except BaseException as error:  # reported to the caller, never lost in the child
+        results.send(("error", f"{type(error).__name__}: {error}", report))
+    finally:
+        connections.close_all()
+        results.close()
+
+
 def emails_dispatch_and_send(*, company: Company, today: dt.date, actor: Actor) -> tuple[DispatchReport, SendReport]:
-    """Queue today's e-mails and send them as they are queued: a sender thread sends each batch
-    over one SMTP connection while the next batch is being composed, so the first reminders leave
-    while the last are still being written. Needs a database that two connections share (a file or
-    a server): with an in-memory SQLite database it composes first and sends after."""
+    """Queue today's e-mails and send them as they are queued: a sender sends each batch over one
+    SMTP connection while the next batch is being composed, so the first reminders leave while the
+    last are still being written.
+
+    The sender is a forked process where the system has `fork` (composing and sending are both
+    CPU-bound: in one process they share one core under the interpreter's lock, and the thread
+    that waits for the server's replies waits again for the lock), else a thread. Needs a database
+    that two connections share (a file or a server): with an in-memory SQLite database, or inside a
+    transaction, it composes first and sends after."""
     sent = SendReport()
     in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
     if in_memory or connection.in_atomic_block:
         report = emails_dispatch(company=company, today=today, actor=actor)
         _merge(sent, send_outbox(company=company, actor=actor))
         return report, sent
+    if "fork" in multiprocessing.get_all_start_methods():
+        return _dispatch_with_sender_process(company=company, today=today, actor=actor)
     finished = threading.Event()
     failure: list[BaseException] = []
 
     def send_loop() -> None:
         try:
-            while True:
-                last_round = finished.is_set()
-                part = send_outbox(company=company, actor=actor)
-                _merge(sent, part)
-                if last_round and not part.claimed:
-                    return
-                if not part.claimed:
-                    finished.wait(0.02)
+            _send_until_finished(company, actor, finished, sent)
         except BaseException as error:  # reported to the caller, never lost in the thread
             failure.append(error)
         finally:
@@ -784,6 +814,32 @@ def emails_dispatch_and_send(*, company: Company, today: dt.date, actor: Actor) 
     if failure:
         raise failure[0]
     return report, sent
+
+
+def _dispatch_with_sender_process(
+    *, company: Company, today: dt.date, actor: Actor
+) -> tuple[DispatchReport, SendReport]:
+    context = multiprocessing.get_context("fork")
+    finished = context.Event()
+    receive, send = context.Pipe(duplex=False)
+    connections.close_all()  # the child must not inherit an open connection
+    child = context.Process(
+        target=_sender_process, args=(company.pk, actor, finished, send), name="relance-sender", daemon=True
+    )
+    child.start()
+    send.close()
+    try:
+        report = emails_dispatch(company=company, today=today, actor=actor)
+    finally:
+        finished.set()
+    try:
+        outcome = receive.recv()
+    except EOFError:
+        outcome = ("error", f"the sender process ended with code {child.join() or child.exitcode}", SendReport())
+    child.join()
+    if outcome[0] != "ok":
+        raise EmailError(f"sending stopped: {outcome[1]}")
+    return report, outcome[1]
 
 
 # --- the collector's agenda: call scripts, e-mails edited before they are confirmed ------------
