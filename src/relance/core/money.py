@@ -7,6 +7,7 @@ currency comes from ISO 4217 (via Babel): EUR has 2 decimals, JPY 0, KWD 3.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
@@ -74,15 +75,29 @@ def _money_pattern(currency: str, locale: str) -> _MoneyPattern:
 
 def format_minor(minor: int, currency: str, locale: str = "en") -> str:
     """Format an amount in minor units as Babel's `format_currency` does for the locale."""
+    return money_formatter(currency, locale)(minor)
+
+
+@cache
+def money_formatter(currency: str, locale: str = "en") -> Callable[[int], str]:
+    """`format_minor` bound to one currency and locale, for pages that print hundreds of amounts
+    (the pattern is looked up once, not per amount)."""
     pattern = _money_pattern(currency, locale)
-    before, after = pattern.positive if minor >= 0 else pattern.negative
-    units, fraction = divmod(abs(minor), 10**pattern.exponent)
-    text = f"{units:,}"
-    if pattern.group != ",":
-        text = text.replace(",", pattern.group)
-    if pattern.exponent:
-        text = f"{text}{pattern.decimal}{fraction:0{pattern.exponent}d}"
-    return f"{before}{text}{after}"
+    positive, negative, group, decimal = pattern.positive, pattern.negative, pattern.group, pattern.decimal
+    exponent = pattern.exponent
+    scale = 10**exponent
+
+    def format_amount(minor: int) -> str:
+        before, after = positive if minor >= 0 else negative
+        units, fraction = divmod(abs(minor), scale)
+        text = f"{units:,}"
+        if group != ",":
+            text = text.replace(",", group)
+        if exponent:
+            text = f"{text}{decimal}{fraction:0{exponent}d}"
+        return f"{before}{text}{after}"
+
+    return format_amount
 
 
 def round_half_up(value: Decimal, exponent: int) -> Decimal:

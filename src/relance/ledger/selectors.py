@@ -240,6 +240,48 @@ def customer_statement(*, company: Company, customer: Customer, as_of: dt.date) 
     return _statement(customer, as_of, open_items(company=company, customer=customer, as_of=as_of))
 
 
+# One line of `statement_lines`: item type, item id, number, issue date, due date, amount (minor
+# units, positive), open amount (minor units, signed: negative for credits), currency, days overdue.
+StatementLine = tuple[str, int, str, dt.date, dt.date, int, int, str, int]
+
+
+def statement_lines(
+    *, company: Company, customer: Customer, as_of: dt.date
+) -> tuple[list[StatementLine], dict[str, tuple[int, int, int]]]:
+    """Lean form of `customer_statement` for a page that only prints it: the same items in the
+    same order (overdue, not yet due, credits; each oldest due first) as plain tuples of integers
+    and dates, and the totals per currency as (overdue, not due, credits) in minor units. No
+    `OpenItem` or `Money` is built: a statement of 200 items reads several times faster."""
+    if customer.company_id != company.pk:
+        raise ValueError("customer does not belong to this company")
+    sql, params = open_items_sql(company_id=company.pk, as_of=as_of, customer_id=customer.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) t ORDER BY due_date, number, item_id", params)  # noqa: S608 - no user input in SQL
+        rows = cursor.fetchall()
+    overdue: list[StatementLine] = []
+    not_due: list[StatementLine] = []
+    credits: list[StatementLine] = []
+    totals: dict[str, list[int]] = {}
+    for item_type, item_id, _customer_id, number, issue, due, amount, currency, open_amount, _po in rows:
+        issue_date, due_date = _as_date(issue), _as_date(due)
+        open_minor = int(open_amount)
+        sums = totals.get(currency)
+        if sums is None:
+            sums = totals[currency] = [0, 0, 0]
+        if item_type in CREDIT_TYPES:
+            credits.append((item_type, item_id, number, issue_date, due_date, int(amount), open_minor, currency, 0))
+            sums[2] += open_minor
+            continue
+        days = (as_of - due_date).days
+        if days > 0:
+            overdue.append((item_type, item_id, number, issue_date, due_date, int(amount), open_minor, currency, days))
+            sums[0] += open_minor
+        else:
+            not_due.append((item_type, item_id, number, issue_date, due_date, int(amount), open_minor, currency, 0))
+            sums[1] += open_minor
+    return [*overdue, *not_due, *credits], {c: (s[0], s[1], s[2]) for c, s in totals.items()}
+
+
 def customer_statements(*, company: Company, customers: Sequence[Customer], as_of: dt.date) -> dict[int, Statement]:
     """The statements of several customers in one query (customer id -> statement)."""
     if any(customer.company_id != company.pk for customer in customers):

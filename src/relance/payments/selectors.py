@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
+
 from relance.ledger.models import Company, Customer
 from relance.ledger.selectors import OpenItem, open_items
 from relance.payments.models import OnlinePayment, OnlinePaymentStatus
@@ -12,10 +14,17 @@ from relance.payments.models import OnlinePayment, OnlinePaymentStatus
 def in_transit_invoice_ids(customer: Customer) -> set[int]:
     """Invoices of the customer's online payments that the provider says are paid and the bank has
     not confirmed yet: the page shows them as "paid in transit"."""
-    ids = OnlinePayment.objects.filter(customer=customer, status=OnlinePaymentStatus.SUCCEEDED).values_list(
-        "invoices", flat=True
-    )
-    return {pk for pk in ids if pk is not None}
+    through = OnlinePayment.invoices.through._meta
+    payment_column = through.get_field("onlinepayment").column
+    invoice_column = through.get_field("invoice").column
+    sql = (
+        f'SELECT pi."{invoice_column}" FROM "{through.db_table}" pi '  # noqa: S608 - names from the models
+        f'INNER JOIN "{OnlinePayment._meta.db_table}" p ON p.id = pi."{payment_column}" '
+        "WHERE p.customer_id = %s AND p.status = %s"
+    )  # plain SQL: the page asks on every view, and building the ORM query cost more than running it
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [customer.pk, OnlinePaymentStatus.SUCCEEDED.value])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def in_transit_payments(customer: Customer) -> list[OnlinePayment]:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from relance.core.sqlrows import load_one
 from relance.ledger.models import Company, Contact, Customer
 from relance.messaging.models import AccessLink
 from relance.portal.storage import private_storage
@@ -33,7 +34,7 @@ class PortalSettings(models.Model):
 
     @classmethod
     def for_company(cls, company: Company) -> PortalSettings:
-        found = cls.objects.filter(company=company).first()
+        found = load_one(cls, "t.company_id = %s", [company.pk])  # plain SQL: read on every page view
         return found or cls(company=company)
 
 

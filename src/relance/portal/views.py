@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from html import escape as html_escape
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
@@ -26,21 +27,24 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from relance.collection.models import Dispute, DisputeStatus, PromiseStatus
+from relance.collection.models import Dispute, DisputeStatus, Promise, PromiseStatus
 from relance.collection.statements import statement_bundle, statement_pdf_for, statement_xlsx_for
 from relance.core.audit import Actor
 from relance.core.errors import RelanceError
+from relance.core.money import Money, money_formatter
+from relance.core.sqlrows import load_one
 from relance.documents.payment_qr import customer_rf_reference, format_iban, format_reference, transfer_for
-from relance.ledger.models import Invoice
-from relance.ledger.selectors import Statement, companies_for_user, company_today, customer_statement
+from relance.ledger.models import Customer, Invoice
+from relance.ledger.selectors import CurrencyTotals, StatementLine, companies_for_user, company_today, statement_lines
 from relance.messaging.links import LinkError, resolve
 from relance.messaging.models import AccessLink
 from relance.portal import forms as portal_forms
@@ -191,96 +195,112 @@ def _status_labels() -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    """One line of the page's statement (a named tuple: 200 of them are built per view)."""
+
     item_id: int
     kind: str
     number: str
     issue_date: dt.date
     due_date: dt.date
-    amount: str
+    amount: str  # formatted in the reader's language, HTML-safe (see `_amount_text`)
     open_amount: str
     days_overdue: int
     status: str
-    status_label: str
     selectable: bool
     pdf: bool
 
 
-def _with_pdf(link: AccessLink, ids: list[int]) -> frozenset[int]:
-    """Which of these invoices have a PDF (plain SQL: the ORM prepares 200 IN parameters slowly)."""
-    if not ids:
-        return frozenset()
-    table = Invoice._meta.db_table
-    marks = ", ".join(["%s"] * len(ids))
-    sql = (
-        f'SELECT id FROM "{table}" WHERE customer_id = %s AND id IN ({marks}) '  # noqa: S608 - placeholders only
+@functools.cache
+def _statuses_sql() -> str:
+    """Open disputes, open promises and PDFs of a customer's invoices in one plain SQL statement
+    (the ORM took longer to build these three queries than the database to answer them)."""
+    disputes, promises = Dispute.invoices.through._meta, Promise.invoices.through._meta
+    dispute_column, promise_column = disputes.get_field("dispute").column, promises.get_field("promise").column
+    disputed_column, promised_column = disputes.get_field("invoice").column, promises.get_field("invoice").column
+    return (
+        f'SELECT 1, di."{disputed_column}" FROM "{disputes.db_table}" di '  # noqa: S608 - names from the models
+        f'INNER JOIN "{Dispute._meta.db_table}" d ON d.id = di."{dispute_column}" '
+        "WHERE d.customer_id = %s AND d.status = %s "
+        "UNION ALL "
+        f'SELECT 2, pi."{promised_column}" FROM "{promises.db_table}" pi '
+        f'INNER JOIN "{Promise._meta.db_table}" p ON p.id = pi."{promise_column}" '
+        "WHERE p.customer_id = %s AND p.status = %s "
+        "UNION ALL "
+        f'SELECT 3, id FROM "{Invoice._meta.db_table}" WHERE customer_id = %s AND id IN ({{marks}}) '
         "AND (pdf <> '' OR pdf_url <> '')"
     )
+
+
+def _statuses(customer_id: int, ids: list[int]) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+    """(invoices in an open dispute, invoices under an open promise, invoices with a PDF)."""
+    sql = _statuses_sql().replace("{marks}", ", ".join(["%s"] * len(ids)) if ids else "NULL")
+    params: list[Any] = [customer_id, DisputeStatus.OPEN.value, customer_id, PromiseStatus.OPEN.value, customer_id]
+    params += ids
+    found: tuple[set[int], set[int], set[int]] = (set(), set(), set())
     with connection.cursor() as cursor:
-        cursor.execute(sql, [link.customer_id, *ids])
-        return frozenset(row[0] for row in cursor.fetchall())
+        cursor.execute(sql, params)
+        for which, invoice_id in cursor.fetchall():
+            found[which - 1].add(invoice_id)
+    return frozenset(found[0]), frozenset(found[1]), frozenset(found[2])
 
 
 @dataclass(frozen=True, slots=True)
 class Account:
-    """What the page shows of the account: the statement and the open disputes (penalties, which
-    the page does not show, are left to the PDF and e-mails: `statement_bundle`)."""
+    """What the page shows of the account: the statement's lines and totals (the ledger's lean
+    `statement_lines`: same items, same order as `customer_statement`), the open disputes and
+    promises and the invoices with a PDF. Penalties, which the page does not show, are left to the
+    PDF and e-mails (`statement_bundle`). Read afresh on every view: nothing of it is cached."""
 
-    statement: Statement
+    lines: list[StatementLine]
+    totals: dict[str, tuple[int, int, int]]  # currency -> (overdue, not due, credits) in minor units
     disputed_invoice_ids: frozenset[int]
+    promised_invoice_ids: frozenset[int]
+    pdf_invoice_ids: frozenset[int]
 
 
 def _account(link: AccessLink, today: dt.date) -> Account:
-    statement = customer_statement(company=link.company, customer=link.customer, as_of=today)
-    disputed = frozenset(
-        Dispute.invoices.through.objects.filter(
-            dispute__customer=link.customer, dispute__status=DisputeStatus.OPEN
-        ).values_list("invoice_id", flat=True)
-    )
-    return Account(statement, disputed)
+    lines, totals = statement_lines(company=link.company, customer=link.customer, as_of=today)
+    ids = [line[1] for line in lines if line[0] != "payment"]
+    disputed, promised, with_pdf = _statuses(link.customer_id, ids)
+    return Account(lines, totals, disputed, promised, with_pdf)
+
+
+@functools.cache
+def _amount_text(currency: str, language: str) -> Callable[[int], str]:
+    """The amounts of one currency as the language writes them, safe in HTML. Babel's symbols and
+    separators never hold `& < > " '` in practice: then nothing is escaped (the check is exact:
+    the text is only digits and the pattern's pieces, all present in the two samples)."""
+    text = money_formatter(currency, language)
+    sample = text(-123_456_789_012) + text(123_456_789_012)
+    if html_escape(sample) == sample:
+        return text
+    return lambda minor: html_escape(text(minor))
 
 
 def _rows(link: AccessLink, bundle: Account, language: str) -> list[Row]:
-    statement = bundle.statement
-    ids = [item.item_id for item in statement.items if item.item_type != "payment"]
-    promised = frozenset(
-        Invoice.promises.through.objects.filter(
-            promise__status=PromiseStatus.OPEN, promise__customer=link.customer
-        ).values_list("invoice_id", flat=True)
-    )
-    with_pdf = _with_pdf(link, ids)
     transit = in_transit_ids(link)
-    labels = _status_labels()
+    disputed, promised, with_pdf = bundle.disputed_invoice_ids, bundle.promised_invoice_ids, bundle.pdf_invoice_ids
     rows = []
-    for item in statement.items:
-        invoice = item.item_type in ("invoice", "debit_note")
+    for kind, item_id, number, issue, due, amount, open_amount, currency, days in bundle.lines:
+        text = _amount_text(currency, language)
+        invoice = kind in ("invoice", "debit_note")
         if not invoice:
             status = "credit"
-        elif item.item_id in transit:
+        elif item_id in transit:
             status = "in_transit"
-        elif item.item_id in bundle.disputed_invoice_ids:
+        elif item_id in disputed:
             status = "disputed"
-        elif item.item_id in promised:
+        elif item_id in promised:
             status = "promised"
         else:
-            status = "overdue" if item.is_overdue else "not_due"
+            status = "overdue" if days > 0 else "not_due"
+        amount_text = text(amount)
+        open_text = amount_text if open_amount == amount else text(open_amount)  # nothing paid yet: same text
         rows.append(
-            Row(
-                item_id=item.item_id,
-                kind=item.item_type,
-                number=item.number,
-                issue_date=item.issue_date,
-                due_date=item.due_date,
-                amount=item.amount.format(language),
-                open_amount=item.open_amount.format(language),
-                days_overdue=item.days_overdue,
-                status=status,
-                status_label=labels[status],
-                selectable=invoice and item.open_amount.minor > 0,
-                pdf=invoice and item.item_id in with_pdf,
-            )
-        )
+            Row(item_id, kind, number, issue, due, amount_text, open_text, days, status,
+                invoice and open_amount > 0, invoice and item_id in with_pdf)
+        )  # fmt: skip
     return rows
 
 
@@ -321,34 +341,39 @@ def _page_context(
     today = company_today(company)
     bundle = _account(link, today)
     rows = _rows(link, bundle, language)
-    counts = {key: 0 for key in STATUS_FILTERS}
+    counts = dict.fromkeys(STATUS_FILTERS, 0)
     for row in rows:
         counts[row.status] += 1
     wanted = request.GET.get("status", "")
     shown = [row for row in rows if row.status == wanted] if wanted in STATUS_FILTERS else rows
-    totals = [
-        {"currency": c, "overdue": t.overdue.format(language), "not_due": t.not_due.format(language),
-         "credits": t.credits.format(language), "balance": t.balance.format(language)}
-        for c, t in bundle.statement.totals.items()
-    ]  # fmt: skip
-    transfer = transfer_for(company, customer, bundle.statement.totals.get("EUR"))
+    totals = []
+    for currency, (overdue, not_due, credits) in bundle.totals.items():
+        text = money_formatter(currency, language)
+        totals.append({"currency": currency, "overdue": text(overdue), "not_due": text(not_due),
+                       "credits": text(credits), "balance": text(overdue + not_due + credits)})  # fmt: skip
+    eur = bundle.totals.get("EUR")
+    eur_totals = CurrencyTotals("EUR", *(Money(minor, "EUR") for minor in eur)) if eur is not None else None
+    transfer = transfer_for(company, customer, eur_totals)
     qr = _qr_svg(transfer.payload()) if transfer is not None else None
     portal = PortalSettings.for_company(company)
     token = request.resolver_match.kwargs["token"] if request.resolver_match else ""
+    urls = _urls(token)
     labels = _action_labels()
-    panels = [_panel(kind, labels[kind], link, rows, today, portal, token, bound, language) for kind in FORMS]
+    panels = [_panel(kind, labels[kind], link, rows, today, portal, urls[kind], bound, language) for kind in FORMS]
     labels_by_status = _status_labels()
+    collector = _collector(customer)
     return {
         "link": link,
         "token": token,
+        "urls": urls,
         "company": company,
         "customer": customer,
-        "collector": customer.collector,
+        "collector": collector,
         "contact": link.contact,
         "today": today,
         "lang": language,
         "totals": totals,
-        "rows_html": _rows_html(shown, token, set(selected or []), language),
+        "rows_html": _rows_html(shown, urls["invoice_pdf"], set(selected or []), language),
         "all_count": len(rows),
         "filters": [{"key": k, "label": labels_by_status[k], "count": counts[k]} for k in STATUS_FILTERS if counts[k]],
         "status": wanted if wanted in STATUS_FILTERS else "",
@@ -360,8 +385,48 @@ def _page_context(
         "panels": panels,
         "message": message,
         "selected": set(selected or []),
-        "has_pay": _has_pay(),
+        "has_pay": bool(urls["pay"]),
     }
+
+
+def _collector(customer: Customer) -> Any:
+    """The customer's collector (the page's contact), read in plain SQL, or None."""
+    if customer.collector_id is None:
+        return None
+    user = load_one(get_user_model(), "t.id = %s", [customer.collector_id])
+    if user is not None:
+        customer.collector = user  # kept on the customer, as the ORM's lazy read would have
+    return user
+
+
+TOKEN_PLACEHOLDER = "TOKEN-PLACEHOLDER"  # noqa: S105 - not a secret: replaced by the real token
+
+
+@functools.lru_cache(maxsize=16)
+def _url_patterns(urlconf: str, script_prefix: str) -> dict[str, str]:
+    """The page's URLs reversed once per process with a placeholder token (reverse() costs tens of
+    microseconds a call; the page needs 15). `pay` is empty when the payments app is not routed."""
+    with_token = [TOKEN_PLACEHOLDER]
+    patterns = {
+        "page": reverse("portal:page", args=with_token),
+        "statement_pdf": reverse("portal:statement_pdf", args=with_token),
+        "statement_xlsx": reverse("portal:statement_xlsx", args=with_token),
+        "invoice_pdf": reverse("portal:invoice_pdf", args=[TOKEN_PLACEHOLDER, 0]).removesuffix("0.pdf"),
+    }
+    try:
+        patterns["pay"] = reverse("portal:pay", args=with_token)
+    except NoReverseMatch:
+        patterns["pay"] = ""
+    for kind in FORMS:
+        patterns[kind] = reverse("portal:submit", args=[TOKEN_PLACEHOLDER, kind])
+    return patterns
+
+
+def _urls(token: str) -> dict[str, str]:
+    """The page's URLs for this token: what reverse() would return (the token quoted as it does)."""
+    quoted = quote(token, safe=RFC3986_SUBDELIMS + "/~:@")
+    patterns = _url_patterns(str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
+    return {name: pattern.replace(TOKEN_PLACEHOLDER, quoted) for name, pattern in patterns.items()}
 
 
 @functools.lru_cache(maxsize=256)
@@ -373,32 +438,34 @@ def _qr_svg(payload: str) -> str:
     return str(qr.svg_data_uri(scale=4, border=4))
 
 
-PANEL_CACHE_SECONDS = 600
-PANEL_VERSION = 1  # bump when _panel.html or the forms change
+PANEL_CACHE_SIZE = 512
+_PANELS: dict[tuple[Any, ...], str] = {}
 
 
 def _panel(
-    kind: str, label: str, link: AccessLink, rows: list[Row], today: dt.date, portal: PortalSettings, token: str,
+    kind: str, label: str, link: AccessLink, rows: list[Row], today: dt.date, portal: PortalSettings, url: str,
     bound: portal_forms.ItemsForm | None, language: str,
 ) -> SafeString:  # fmt: skip
-    """One answer panel. An empty panel is the same for every link of a language, day and contact:
-    it is rendered once and kept a few minutes (the URL carries the token: put back in)."""
-    url = reverse("portal:submit", args=[token, kind])
+    """One answer panel. An empty panel depends only on its kind, the language, the day, the
+    promise limit and (the contact panel) the contact's details on file, all in the key: it is
+    rendered once per process and key (its URL carries the token: put back in). The invoices to
+    choose are the statement's checkboxes, not part of a panel."""
     if bound is not None and bound.prefix == kind:
         context = {"p": {"kind": kind, "label": label, "form": bound, "open": True, "url": url}}
         return mark_safe(render_to_string("portal/_panel.html", context))  # noqa: S308 - a rendered template
     contact = link.contact
-    initial = f"{contact.name}|{contact.email}|{contact.phone}" if kind == "contact" and contact is not None else ""
-    digest = hashlib.sha256(initial.encode()).hexdigest()[:16]
-    key = f"portal:panel:{PANEL_VERSION}:{kind}:{language}:{today}:{portal.max_promise_days}:{digest}"
-    placeholder = reverse("portal:submit", args=["TOKEN-PLACEHOLDER", kind])
-    html = cache.get(key)
+    initial = (contact.name, contact.email, contact.phone) if kind == "contact" and contact is not None else None
+    key = (kind, language, today, portal.max_promise_days, initial)
+    placeholder = _url_patterns(str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())[kind]
+    html = _PANELS.get(key)
     if html is None:
         form = _make_form(kind, link, rows, today, portal)
         context = {"p": {"kind": kind, "label": label, "form": form, "open": False, "url": placeholder}}
         html = render_to_string("portal/_panel.html", context)
-        cache.set(key, html, PANEL_CACHE_SECONDS)
-    return mark_safe(html.replace(str(escape(placeholder)), str(escape(url))))  # noqa: S308 - a rendered template
+        if len(_PANELS) >= PANEL_CACHE_SIZE:
+            _PANELS.clear()
+        _PANELS[key] = html
+    return mark_safe(html.replace(html_escape(placeholder), html_escape(url)))  # noqa: S308 - a rendered template
 
 
 @functools.lru_cache(maxsize=8192)
@@ -407,48 +474,41 @@ def _short_date(value: dt.date, language: str) -> str:
     return str(escape(date_format(value, "SHORT_DATE_FORMAT")))
 
 
-def _rows_html(rows: list[Row], token: str, selected: set[int], language: str) -> SafeString:
+def _rows_html(rows: list[Row], invoice_pdf_prefix: str, selected: set[int], language: str) -> SafeString:
     """The statement's rows (200 of them render 20x faster here than in a template loop); every
-    value is escaped."""
+    value is escaped (the amounts are HTML-safe already: `_amount_text`)."""
     if not rows:
         return format_html('<tr><td colspan="8">{}</td></tr>', _("No item with this status."))
-
-    def day(value: dt.date) -> str:
-        return _short_date(value, language)
-
     escape = html_escape  # the standard library's: 3x faster than Django's lazy-aware one on plain str
-    pdf_prefix = escape(reverse("portal:invoice_pdf", args=[token, 0]).removesuffix("0.pdf"))
-    late_label, invoice_label = _("%(days)s d overdue"), _("Invoice %(number)s")
+    pdf_prefix = escape(invoice_pdf_prefix)
+    # escape() maps character by character: escaping a label before filling in a number (or an
+    # escaped invoice number) gives the same text as escaping it after.
+    late_label, invoice_label = escape(_("%(days)s d overdue")), escape(_("Invoice %(number)s"))
+    badges = {status: escape(label) for status, label in _status_labels().items()}
+    dates: dict[dt.date, str] = {}
     parts = []
     for r in rows:
         number = escape(r.number)
+        item_id = r.item_id
         if r.selectable:
-            checked = " checked" if r.item_id in selected else ""
-            box = f'<input type="checkbox" name="invoices" value="{r.item_id}" id="i{r.item_id}"{checked}>'
-            head = f'<label for="i{r.item_id}">{number}</label>'
+            checked = " checked" if item_id in selected else ""
+            box = f'<input type="checkbox" name="invoices" value="{item_id}" id="i{item_id}"{checked}>'
+            head = f'<label for="i{item_id}">{number}</label>'
         else:
             box, head = "", number
-        late = ""
-        if r.status == "overdue":
-            late = f' <span class="muted">{escape(late_label % {"days": r.days_overdue})}</span>'
+        late = f' <span class="muted">{late_label % {"days": r.days_overdue}}</span>' if r.status == "overdue" else ""
         pdf = ""
         if r.pdf:
-            hidden = escape(invoice_label % {"number": r.number})
-            pdf = f'<a href="{pdf_prefix}{r.item_id}.pdf"><span class="sr-only">{hidden} </span>PDF</a>'
+            hidden = invoice_label % {"number": number}
+            pdf = f'<a href="{pdf_prefix}{item_id}.pdf"><span class="sr-only">{hidden} </span>PDF</a>'
+        issued = dates.get(r.issue_date) or dates.setdefault(r.issue_date, _short_date(r.issue_date, language))
+        due = dates.get(r.due_date) or dates.setdefault(r.due_date, _short_date(r.due_date, language))
         parts.append(
-            f'<tr><td>{box}</td><th scope="row">{head}</th><td>{day(r.issue_date)}</td><td>{day(r.due_date)}</td>'
-            f'<td class="num">{escape(r.amount)}</td><td class="num">{escape(r.open_amount)}</td>'
-            f'<td><span class="badge {r.status}">{escape(r.status_label)}</span>{late}</td><td>{pdf}</td></tr>'
+            f'<tr><td>{box}</td><th scope="row">{head}</th><td>{issued}</td><td>{due}</td>'
+            f'<td class="num">{r.amount}</td><td class="num">{r.open_amount}</td>'
+            f'<td><span class="badge {r.status}">{badges[r.status]}</span>{late}</td><td>{pdf}</td></tr>'
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
-
-
-def _has_pay() -> bool:
-    try:
-        reverse("portal:pay", args=["x"])
-    except Exception:
-        return False
-    return True
 
 
 @require_GET

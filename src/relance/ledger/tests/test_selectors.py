@@ -197,3 +197,27 @@ def test_statements_of_several_customers_in_one_query_equal_each_statement(compa
         assert together[customer.pk].totals == alone.totals
     assert together[c2.pk].totals["EUR"].overdue == eur("50.00")
     assert together[c3.pk].items == []
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, D(2026, 2, 20), D(2026, 4, 30)])
+def test_the_lean_statement_lines_agree_with_the_statement(company, account, as_of, django_assert_num_queries):
+    from relance.ledger.selectors import statement_lines
+
+    c1, _ = account
+    with django_assert_num_queries(1):
+        lines, totals = statement_lines(company=company, customer=c1, as_of=as_of)
+    statement = customer_statement(company=company, customer=c1, as_of=as_of)
+    assert lines == [
+        (i.item_type, i.item_id, i.number, i.issue_date, i.due_date, i.amount.minor, i.open_amount.minor,
+         i.open_amount.currency, i.days_overdue)
+        for i in statement.items
+    ]  # fmt: skip
+    assert totals == {c: (t.overdue.minor, t.not_due.minor, t.credits.minor) for c, t in statement.totals.items()}
+    assert list(totals) == list(statement.totals)
+
+
+def test_the_lean_statement_lines_refuse_another_companys_customer(company, other_company):
+    from relance.ledger.selectors import statement_lines
+
+    with pytest.raises(ValueError, match="does not belong"):
+        statement_lines(company=other_company, customer=CustomerFactory(company=company), as_of=AS_OF)
