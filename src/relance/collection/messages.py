@@ -500,6 +500,18 @@ class DispatchReport:
 
 
 DISPATCH_BATCH = 250
+WRITE_BATCH = 25
+WRITE_BATCH = 25
+
+
+def _ramped(items: list[Action]) -> Iterable[list[Action]]:
+    """Batches of 25, 50, 100, then DISPATCH_BATCH: the first e-mails are queued (and a sender
+    working at the same time starts) after 25 are composed, not 250."""
+    start, size = 0, 25
+    while start < len(items):
+        yield items[start : start + size]
+        start += size
+        size = min(size * 2, DISPATCH_BATCH)
 
 
 def _compose_for_action(composer: _Composer, account: Account, action: Action, promise: Promise | None) -> Composed:
@@ -554,15 +566,17 @@ def emails_dispatch(*, company: Company, today: dt.date, actor: Actor) -> Dispat
     if not actions:
         return report
     composer = _Composer(company, today)
-    for start in range(0, len(actions), DISPATCH_BATCH):
-        chunk = actions[start : start + DISPATCH_BATCH]
+    for chunk in _ramped(actions):
+        # Accounts are read for a whole batch; e-mails are composed outside any transaction (reads
+        # only; the rare failures below are saved one by one) and written every WRITE_BATCH, each with
+        # its action and audit event in one short transaction: a sender working at the same time gets
+        # e-mails as soon as they are written and waits for SQLite's write lock a few milliseconds at
+        # most.
         customers = list({a.customer_id: a.customer for a in chunk}.values())
-        # Composed outside a transaction (reads only; the rare failures below are saved one by one),
-        # written in a short one: a sender working at the same time waits for the database's write
-        # lock only while a batch is written, not while it is composed.
         accounts = composer.load(customers)
         promises = _broken_promises(chunk)
-        composed, queued, events = [], [], []
+        composed: list[Composed] = []
+        queued: list[Action] = []
         for action in chunk:
             try:
                 item = _compose_for_action(composer, accounts[action.customer_id], action, promises.get(action.pk))
@@ -582,14 +596,22 @@ def emails_dispatch(*, company: Company, today: dt.date, actor: Actor) -> Dispat
                 continue
             composed.append(item)
             queued.append(action)
-        with transaction.atomic():
-            _save(composed)
-            for action, item in zip(queued, composed, strict=True):
-                events.append(_queued_event(action, item.message, actor))
-            update_column(Action, "outcome", [(action.outcome, action.pk) for action in queued])
-            record_many(events)
-            report.queued += len(composed)
+            if len(composed) == WRITE_BATCH:
+                report.queued += _write_queued(composed, queued, actor)
+                composed, queued = [], []
+        if composed:
+            report.queued += _write_queued(composed, queued, actor)
     return report
+
+
+def _write_queued(composed: list[Composed], queued: list[Action], actor: Actor) -> int:
+    """The e-mails, their actions marked as queued and their audit events, in one transaction."""
+    with transaction.atomic():
+        _save(composed)
+        events = [_queued_event(action, item.message, actor) for action, item in zip(queued, composed, strict=True)]
+        update_column(Action, "outcome", [(action.outcome, action.pk) for action in queued])
+        record_many(events)
+    return len(composed)
 
 
 def _fail(action: Action, actor: Actor, reason: str) -> None:

@@ -81,7 +81,11 @@ def _addresses(values: list[str]) -> str:
 
 def _qp(text: str) -> bytes:
     body = binascii.b2a_qp(text.encode("utf-8"), quotetabs=False, istext=True, header=False)
-    return body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    body = body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    # A line starting with "." is written "=2E" (the same character in quoted-printable): SMTP would
+    # otherwise need it doubled, a pass over the whole message with a regular expression.
+    body = body.replace(b"\n.", b"\n=2E")
+    return b"=2E" + body[1:] if body.startswith(b".") else body
 
 
 def _b64(data: bytes) -> bytes:

@@ -43,9 +43,10 @@ import re
 import secrets
 import smtplib
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any, cast
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
@@ -55,7 +56,17 @@ from django.core.mail import mailers
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
 from django.db import connection, transaction
-from django.db.models import Field, Model, Q
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    Field,
+    IntegerField,
+    JSONField,
+    Model,
+    Q,
+    TextField,
+)
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -212,38 +223,64 @@ def _audit_data(row: OutboxMessage, **extra: Any) -> dict[str, Any]:
     return {"subject": row.subject, "to": list(row.to), "message_id": row.message_id, **extra}
 
 
+@lru_cache(maxsize=64)
+def _update_sql(names: tuple[str, ...], with_phase: bool, vendor: str) -> tuple[str, tuple[Callable[[Any], Any], ...]]:
+    """The UPDATE of `_update_claimed` for these columns, and how each value is prepared (once per
+    set of columns: this runs twice per e-mail)."""
+    meta = OutboxMessage._meta
+    quote = connection.ops.quote_name
+    columns, preparers = [], []
+    for name in names:
+        column = cast("Field[Any, Any]", meta.get_field(name))
+        columns.append(f"{quote(str(column.column))} = %s")
+        preparers.append(_preparer(column))
+    where = f"{quote('id')} = %s AND {quote('status')} = %s AND {quote('claimed_by')} = %s"
+    if with_phase:
+        where += f" AND {quote('phase')} = %s"
+    sql = f"UPDATE {quote(meta.db_table)} SET {', '.join(columns)} WHERE {where}"  # noqa: S608
+    return sql, tuple(preparers)
+
+
+def _preparer(field: Field[Any, Any]) -> Callable[[Any], Any]:
+    """What `field.get_db_prep_save` does for a value of this field, without its generic dispatch."""
+    if isinstance(field, JSONField):
+        return lambda value: None if value is None else connection.ops.adapt_json_value(value, field.encoder)
+    if isinstance(field, DateTimeField):
+        return lambda value: None if value is None else connection.ops.adapt_datetimefield_value(value)
+    if isinstance(field, (CharField, TextField, BooleanField, IntegerField)) and not field.null:
+        return lambda value: value
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
 def _update_claimed(row: OutboxMessage, *, when_phase: str | None = None, **changes: Any) -> bool:
     """UPDATE the row if it is still SENDING under our claim. Plain SQL: this runs once or twice per
     message and the ORM's query building cost as much as the sending itself."""
-    meta = OutboxMessage._meta
-    quote = connection.ops.quote_name
-    columns, params = [], []
-    for name, value in changes.items():
-        column = cast("Field[Any, Any]", meta.get_field(name))
-        columns.append(f"{quote(str(column.column))} = %s")
-        params.append(column.get_db_prep_save(value, connection))
-    where = f"{quote('id')} = %s AND {quote('status')} = %s AND {quote('claimed_by')} = %s"
+    sql, preparers = _update_sql(tuple(changes), when_phase is not None, connection.vendor)
+    params = [prepare(value) for prepare, value in zip(preparers, changes.values(), strict=True)]
     params += [row.pk, OutboxStatus.SENDING.value, row.claimed_by]
     if when_phase is not None:
-        where += f" AND {quote('phase')} = %s"
         params.append(when_phase)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {quote(meta.db_table)} SET {', '.join(columns)} WHERE {where}", params)  # noqa: S608
+        cursor.execute(sql, params)
         return cursor.rowcount == 1
+
+
+@lru_cache(maxsize=8)
+def _insert_sql(model: type[Model], vendor: str) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    meta = model._meta
+    fields_ = tuple(f for f in meta.concrete_fields if not f.primary_key)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields_)
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields_))})"  # noqa: S608
+    return sql, fields_
 
 
 def _insert(instance: Model) -> None:
     """INSERT one row in plain SQL (the values prepared by the fields, as the ORM would)."""
-    meta = instance._meta
-    fields_ = [f for f in meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
+    sql, fields_ = _insert_sql(type(instance), connection.vendor)
     params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields_]
-    columns = ", ".join(quote(str(f.column)) for f in fields_)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(params))})",  # noqa: S608
-            params,
-        )
+        cursor.execute(sql, params)
 
 
 def _apply(outcome: _Outcome, *, actor: Actor, report: SendReport) -> None:
