@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import mimetypes
+from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
@@ -185,20 +186,32 @@ def _actor(request: HttpRequest) -> Actor:
     return request.ws.actor  # type: ignore[attr-defined, no-any-return]
 
 
+def _save_section(
+    request: HttpRequest, section: str, form: Any, save: Callable[[], list[str]], *, reload: bool = False
+) -> HttpResponse:
+    """A section's POST: a valid form is saved by `save` (a service; it returns the changed fields),
+    a service's ValidationError comes back on the form's fields; the page again otherwise."""
+    if form.is_valid():
+        try:
+            changed = save()
+        except ValidationError as exc:
+            if reload:  # the service may have set values on the instance before refusing them
+                request.ws.company.refresh_from_db()  # type: ignore[attr-defined]
+            _apply_errors(form, exc)
+        else:
+            return _saved(request, section, changed)
+    return _invalid(request, section, form)
+
+
 @require_POST
 @workspace_view(admin=True)
 def identity(request: HttpRequest) -> HttpResponse:
     company = request.ws.company  # type: ignore[attr-defined]
     form = f.IdentityForm(request.POST)
-    if form.is_valid():
-        try:
-            changed = company_update(company=company, values=form.values(), actor=_actor(request))
-        except ValidationError as exc:
-            company.refresh_from_db()
-            _apply_errors(form, exc)
-        else:
-            return _saved(request, "identity", changed)
-    return _invalid(request, "identity", form)
+    return _save_section(
+        request, "identity", form,
+        lambda: company_update(company=company, values=form.values(), actor=_actor(request)), reload=True,
+    )  # fmt: skip
 
 
 @require_POST
@@ -206,15 +219,10 @@ def identity(request: HttpRequest) -> HttpResponse:
 def bank(request: HttpRequest) -> HttpResponse:
     company = request.ws.company  # type: ignore[attr-defined]
     form = f.BankForm(request.POST)
-    if form.is_valid():
-        try:
-            changed = company_update(company=company, values=form.values(), actor=_actor(request))
-        except ValidationError as exc:
-            company.refresh_from_db()
-            _apply_errors(form, exc)
-        else:
-            return _saved(request, "bank", changed)
-    return _invalid(request, "bank", form)
+    return _save_section(
+        request, "bank", form,
+        lambda: company_update(company=company, values=form.values(), actor=_actor(request)), reload=True,
+    )  # fmt: skip
 
 
 @require_POST
@@ -222,15 +230,10 @@ def bank(request: HttpRequest) -> HttpResponse:
 def penalties(request: HttpRequest) -> HttpResponse:
     company = request.ws.company  # type: ignore[attr-defined]
     form = f.PenaltyForm(request.POST, currency=company.currency, today=company_today(company))
-    if form.is_valid():
-        try:
-            changed = company_update(company=company, values=form.values(), actor=_actor(request))
-        except ValidationError as exc:
-            company.refresh_from_db()
-            _apply_errors(form, exc)
-        else:
-            return _saved(request, "penalties", changed)
-    return _invalid(request, "penalties", form)
+    return _save_section(
+        request, "penalties", form,
+        lambda: company_update(company=company, values=form.values(), actor=_actor(request)), reload=True,
+    )  # fmt: skip
 
 
 @require_POST
@@ -273,14 +276,12 @@ def logo_file(request: HttpRequest) -> HttpResponse:
 def run(request: HttpRequest) -> HttpResponse:
     company = request.ws.company  # type: ignore[attr-defined]
     form = f.RunForm(request.POST)
-    if form.is_valid():
-        try:
-            changed = collection_settings_update(company=company, values=form.values(), actor=_actor(request))
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            return _saved(request, "run", changed)
-    return _invalid(request, "run", form)
+    return _save_section(
+        request,
+        "run",
+        form,
+        lambda: collection_settings_update(company=company, values=form.values(), actor=_actor(request)),
+    )
 
 
 @require_POST
@@ -288,19 +289,16 @@ def run(request: HttpRequest) -> HttpResponse:
 def portal(request: HttpRequest) -> HttpResponse:
     company = request.ws.company  # type: ignore[attr-defined]
     form = f.PortalForm(request.POST)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                changed = mail_settings_update(company=company, values=form.mail_values(), actor=_actor(request))
-                changed += fields_update(
-                    instance=portal_settings_for(company), values=form.portal_values(), actor=_actor(request),
-                    code="portal.settings.updated", company=company,
-                )  # fmt: skip
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            return _saved(request, "portal", changed)
-    return _invalid(request, "portal", form)
+
+    def save() -> list[str]:
+        with transaction.atomic():
+            changed = mail_settings_update(company=company, values=form.mail_values(), actor=_actor(request))
+            return changed + fields_update(
+                instance=portal_settings_for(company), values=form.portal_values(), actor=_actor(request),
+                code="portal.settings.updated", company=company,
+            )  # fmt: skip
+
+    return _save_section(request, "portal", form, save)
 
 
 @require_POST
@@ -308,14 +306,12 @@ def portal(request: HttpRequest) -> HttpResponse:
 def mail(request: HttpRequest) -> HttpResponse:
     company = request.ws.company  # type: ignore[attr-defined]
     form = f.MailForm(request.POST)
-    if form.is_valid():
-        try:
-            changed = mail_settings_update(company=company, values=form.values(), actor=_actor(request))
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            return _saved(request, "mail", changed)
-    return _invalid(request, "mail", form)
+    return _save_section(
+        request,
+        "mail",
+        form,
+        lambda: mail_settings_update(company=company, values=form.values(), actor=_actor(request)),
+    )
 
 
 @require_POST
