@@ -8,9 +8,7 @@ temporary directory); with RELANCE_SAVE_SCREENSHOTS=1 they also replace docs/scr
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,10 +24,10 @@ from relance.messaging.sending import send_outbox
 from relance.messaging.services import templates_install_defaults
 from relance.messaging.tests.test_sending import SmtpServer
 from relance.portal.models import PortalSubmission, SubmissionFile
+from tests.browser import screenshot
 from tests.factories import CustomerFactory, InvoiceFactory, settle
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[4] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -38,14 +36,6 @@ def smtp(settings, live_server):
         settings.MAILERS = {"default": server.mailer()}
         settings.RELANCE_BASE_URL = live_server.url
         yield server
-
-
-def _screenshot(page, name: str, artefacts: Path) -> None:
-    path = artefacts / name
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("RELANCE_SAVE_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS / name)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -99,12 +89,12 @@ def test_the_customer_answers_from_the_emailed_link_and_the_collector_sees_it(
         assert page.get_by_text(number, exact=True).first.is_visible()
     assert page.get_by_text("Camille Martin").is_visible()
     assert page.get_by_alt_text(re.compile("SEPA transfer QR code")).is_visible()
-    _screenshot(page, "portal-en.png", artefacts)
+    screenshot(page, "portal-en.png", artefacts)
     page.get_by_role("link", name="Français").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "fr"
     assert page.get_by_role("heading", name="Compte de Dupont & Fils").is_visible()
-    _screenshot(page, "portal-fr.png", artefacts)
+    screenshot(page, "portal-fr.png", artefacts)
     page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
 

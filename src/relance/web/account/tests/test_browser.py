@@ -7,30 +7,19 @@ replace docs/screenshots/workspace-*.png.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from relance.accounts import totp
 from relance.accounts.models import TOTPDevice
 from relance.ledger.models import Membership
+from tests.browser import screenshot
 from tests.factories import CustomerFactory
 
 from .conftest import PASSWORD, code_now
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[5] / "docs" / "screenshots"
-
-
-def _screenshot(page, name: str, artefacts: Path) -> None:
-    path = artefacts / name
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("RELANCE_SAVE_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS / name)
 
 
 def _sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:
@@ -64,7 +53,7 @@ def test_a_member_signs_in_through_the_form_and_sees_their_account(
                 CustomerFactory(company=company, collector=colleague)
 
     page.goto(f"{live_server.url}/login/")
-    _screenshot(page, "workspace-login.png", artefacts)
+    screenshot(page, "workspace-login.png", artefacts)
 
     _sign_in(page, live_server.url, "camille", "not-the-password")
     assert page.get_by_role("alert").inner_text() == "Wrong username or password."
@@ -79,7 +68,7 @@ def test_a_member_signs_in_through_the_form_and_sees_their_account(
     page.get_by_role("button", name="Set up two-factor authentication").click()
     page.wait_for_load_state()
     assert page.get_by_alt_text("QR code to add Relance to your authenticator app").is_visible()
-    _screenshot(page, "workspace-profile.png", artefacts)
+    screenshot(page, "workspace-profile.png", artefacts)
 
     secret = TOTPDevice.objects.get(user=user).secret
     page.get_by_label("Code shown by the app").fill(code_now(secret))
@@ -90,7 +79,7 @@ def test_a_member_signs_in_through_the_form_and_sees_their_account(
 
     page.goto(f"{live_server.url}/account/team/")
     assert page.get_by_role("heading", name="Team of Atelier Durand SAS").is_visible()
-    _screenshot(page, "workspace-team.png", artefacts)
+    screenshot(page, "workspace-team.png", artefacts)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,25 +8,14 @@ directory); with RELANCE_SAVE_SCREENSHOTS=1 it also replaces docs/screenshots/wo
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 
 from relance.collection.models import Action, Promise
 from relance.web.agenda.tests.conftest import TODAY
+from tests.browser import screenshot
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[5] / "docs" / "screenshots"
-
-
-def _screenshot(page, name: str, artefacts: Path) -> None:
-    path = artefacts / name
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("RELANCE_SAVE_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS / name)
 
 
 def _a_morning_of_work(book, collector):
@@ -76,7 +65,7 @@ def test_a_collector_logs_a_call_with_a_promise_from_the_agenda(live_server, pag
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/agenda/")
     assert page.get_by_role("heading", name="Agenda").is_visible()
-    _screenshot(page, "workspace-agenda.png", artefacts)
+    screenshot(page, "workspace-agenda.png", artefacts)
 
     row = page.locator(f"#task-action-{call.pk}")
     row.get_by_role("link", name="Log the call").click()
@@ -89,7 +78,7 @@ def test_a_collector_logs_a_call_with_a_promise_from_the_agenda(live_server, pag
     panel.get_by_label("Amount promised").fill("12480.00")
     panel.get_by_label("Means of payment").select_option("transfer")
     panel.get_by_label("Note", exact=True).fill("Invoices validated; transfer on the 20th.")
-    _screenshot(page, "workspace-agenda-call.png", artefacts)
+    screenshot(page, "workspace-agenda-call.png", artefacts)
     panel.get_by_role("button", name="Record the outcome").click()
     page.get_by_text("Call logged: promise of €12,480.00").wait_for()
 

@@ -4,37 +4,20 @@ RELANCE_SAVE_SCREENSHOTS=1, replaces docs/screenshots/workspace-settings.png."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from relance.accounts.models import User
 from relance.ledger.models import Company, Membership
 from relance.web.company_settings.tests.test_settings import image_bytes
+from tests.browser import screenshot, use_session_of
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[5] / "docs" / "screenshots"
-
-
-def _screenshot(page, name: str, artefacts: Path) -> None:
-    path = artefacts / name
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("RELANCE_SAVE_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS / name)
 
 
 def _sign_in(page, live_server, company) -> None:
     user = User.objects.create_user("ada", password="x-very-long-password", email="ada@durand.example")
     Membership.objects.create(user=user, company=company, role="administrator")
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+    use_session_of(page, live_server, user)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -66,4 +49,4 @@ def test_the_administrator_sets_the_bank_account_logo_and_checks_the_mail(
     page.get_by_role("button", name="Send a test e-mail").click()
     page.wait_for_selector("text=the mail server accepted it")
     assert smtp_server.received[0][1] == ["ada@durand.example"]
-    _screenshot(page, "workspace-settings.png", tmp_path_factory.getbasetemp())
+    screenshot(page, "workspace-settings.png", tmp_path_factory.getbasetemp())

@@ -6,9 +6,6 @@ artefacts and, with RELANCE_SAVE_SCREENSHOTS=1, in docs/screenshots/."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -23,10 +20,10 @@ from relance.messaging.models import OutboxMessage
 from relance.messaging.sending import send_outbox
 from relance.messaging.services import templates_install_defaults
 from relance.messaging.tests.test_sending import SmtpServer
+from tests.browser import screenshot
 from tests.factories import CustomerFactory, InvoiceFactory, PaymentFactory, settle
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[5] / "docs" / "screenshots"
 CUSTOMERS = [
     ("C-42", "Dupont & Fils", "FR40303265045", "Lyon", [(60, 4_200_00, 1_500_00), (25, 864_20, 0), (-10, 1_234_56, 0)]),
     ("C-17", "Boulangerie Martin", "FR83404833048", "Villeurbanne", [(95, 612_00, 0), (40, 310_50, 0)]),
@@ -44,14 +41,6 @@ def smtp(settings, live_server):
         settings.MAILERS = {"default": server.mailer()}
         settings.RELANCE_BASE_URL = live_server.url
         yield server
-
-
-def _screenshot(page, name: str, artefacts: Path) -> None:
-    path = artefacts / name
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("RELANCE_SAVE_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS / name)
 
 
 def _ledger(company, camille):
@@ -153,7 +142,7 @@ def test_open_a_customer_from_the_list_and_send_the_statement(live_server, page,
     page.wait_for_url(f"{live_server.url}/customers/")
     assert page.get_by_role("heading", name="Customers").is_visible()
     assert page.get_by_role("link", name="Dupont & Fils").is_visible()
-    _screenshot(page, "workspace-customers.png", artefacts)
+    screenshot(page, "workspace-customers.png", artefacts)
 
     page.get_by_label("Search").fill("dupont")
     page.get_by_role("button", name="Apply").click()
@@ -167,7 +156,7 @@ def test_open_a_customer_from_the_list_and_send_the_statement(live_server, page,
     page.get_by_label(invoices[2].number, exact=True).check()
     page.get_by_role("link", name="Send the statement now").click()
     page.get_by_label("E-mail template").select_option("overdue_courteous")
-    _screenshot(page, "workspace-customer.png", artefacts)
+    screenshot(page, "workspace-customer.png", artefacts)
     page.get_by_role("button", name="Send now").click()
     page.wait_for_url(f"{live_server.url}/customers/{dupont.pk}/#timeline")
     assert page.get_by_text("queued for sending").is_visible()

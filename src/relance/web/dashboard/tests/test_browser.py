@@ -5,9 +5,6 @@ temporary directory; with RELANCE_SAVE_SCREENSHOTS=1 also docs/screenshots/)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-from pathlib import Path
 from random import Random
 
 import pytest
@@ -23,9 +20,9 @@ from relance.ledger.demo import ADMIN_USERNAME, COLLECTORS, build_demo
 from relance.ledger.models import Company
 from relance.ledger.selectors import company_today
 from relance.web.access import SESSION_KEY
+from tests.browser import screenshot
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[5] / "docs" / "screenshots"
 
 
 def _activity(company: Company, today: dt.date) -> None:
@@ -93,12 +90,7 @@ def test_a_credit_manager_reads_the_dashboard(live_server, page, client, tmp_pat
     page.get_by_role("button", name="Show").click()
     page.wait_for_load_state()
 
-    artefacts = tmp_path_factory.getbasetemp()
-    path = artefacts / "workspace-dashboard.png"
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("RELANCE_SAVE_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS / "workspace-dashboard.png")
+    screenshot(page, "workspace-dashboard.png", tmp_path_factory.getbasetemp())
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Export to Excel").click()

@@ -8,13 +8,8 @@ replace docs/screenshots/workspace-template-editor.png and workspace-scenario-ed
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from relance.accounts.models import User
 from relance.collection.models import Scenario
@@ -24,28 +19,17 @@ from relance.core.audit import Actor
 from relance.ledger.models import Membership
 from relance.ledger.selectors import company_today
 from relance.messaging.services import templates_install_defaults
+from tests.browser import screenshot, use_session_of
 from tests.factories import CustomerFactory, InvoiceFactory
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[5] / "docs" / "screenshots"
-
-
-def _screenshot(page, name: str, artefacts: Path) -> None:
-    path = artefacts / name
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("RELANCE_SAVE_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS / name)
 
 
 def _sign_in(page, live_server, company) -> User:
     user = User.objects.create_user("claire", password="x-very-long-password", first_name="Claire",
                                     last_name="Petit", email="claire@durand.example")  # fmt: skip
     Membership.objects.create(user=user, company=company, role="credit_manager")
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+    use_session_of(page, live_server, user)
     return user
 
 
@@ -102,7 +86,7 @@ def test_edit_a_template_and_preview_it(live_server, page, setup, tmp_path_facto
     page.locator("#variant-fr iframe").wait_for()  # French beside English
     page.locator("#variant-en").get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("Template saved (EN).").wait_for()
-    _screenshot(page, "workspace-template-editor.png", tmp_path_factory.getbasetemp())
+    screenshot(page, "workspace-template-editor.png", tmp_path_factory.getbasetemp())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -138,7 +122,7 @@ def test_edit_a_scenario_step_and_see_its_calendar(live_server, page, setup, tmp
     cell = page.locator(f"#calendar td[data-date='{call_day.isoformat()}']")
     cell.get_by_text("Early preventive call").wait_for()
     assert "F-2026-0107" in cell.inner_text()
-    _screenshot(page, "workspace-scenario-editor.png", tmp_path_factory.getbasetemp())
+    screenshot(page, "workspace-scenario-editor.png", tmp_path_factory.getbasetemp())
 
     page.get_by_role("link", name="List").click()
     page.locator("table.plan-list").get_by_text("Early preventive call").first.wait_for()

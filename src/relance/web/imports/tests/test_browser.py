@@ -4,38 +4,21 @@ RELANCE_SAVE_SCREENSHOTS=1, replaces docs/screenshots/workspace-import.png."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from relance.accounts.models import User
 from relance.ledger.models import Invoice, Membership
 from relance.web.imports.tests.test_imports import BAD_INVOICES, GOOD_INVOICES
+from tests.browser import screenshot, use_session_of
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[5] / "docs" / "screenshots"
-
-
-def _screenshot(page, name: str, artefacts: Path) -> None:
-    path = artefacts / name
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("RELANCE_SAVE_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS / name)
 
 
 def _sign_in(page, live_server, company) -> None:
     user = User.objects.create_user("claire", password="x-very-long-password", first_name="Claire")
     Membership.objects.create(user=user, company=company, role="credit_manager")
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+    use_session_of(page, live_server, user)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -61,7 +44,7 @@ def test_a_file_with_an_error_then_the_corrected_file(live_server, page, company
     assert "The check found 2 errors" in page.content()
     assert "unknown customer code 'NOPE'" in errors.inner_text()
     assert "4\tCustomer" in errors.inner_text()
-    _screenshot(page, "workspace-import.png", tmp_path_factory.getbasetemp())
+    screenshot(page, "workspace-import.png", tmp_path_factory.getbasetemp())
     assert not Invoice.objects.exists()
 
     page.goto(f"{live_server.url}/import/")
