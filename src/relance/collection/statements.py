@@ -12,6 +12,7 @@ documents print, in the reader's language.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from relance.collection.models import Dispute, DisputeStatus, Promise, PromiseStatus
@@ -20,7 +21,7 @@ from relance.documents.excel import statement_xlsx
 from relance.documents.pdf import PdfDocument, PenaltyLine, formal_notice_document, merge_pdfs, statement_pdf
 from relance.finance.selectors import StatementPenalties, statement_penalties
 from relance.ledger.models import Company, Customer
-from relance.ledger.selectors import CurrencyTotals, Statement, customer_statement
+from relance.ledger.selectors import CurrencyTotals, OpenItem, Statement, customer_statement
 
 LABELS = {
     "en": {"interest": "Late-payment interest", "indemnity": "Fixed compensation for recovery costs"},
@@ -104,13 +105,11 @@ def statement_xlsx_for(bundle: StatementBundle, *, language: str | None = None) 
     )  # fmt: skip
 
 
-def without_items(statement: Statement, item_ids: frozenset[int]) -> Statement:
-    """The statement without some items (disputed ones, for a formal notice), totals recomputed."""
-    if not item_ids:
-        return statement
+def statement_filtered(statement: Statement, keep: Callable[[OpenItem], bool]) -> Statement:
+    """The statement with only the items `keep` accepts, totals recomputed."""
     kept = Statement(customer=statement.customer, as_of=statement.as_of)
     for section in ("overdue", "not_due", "credits"):
-        items = [item for item in getattr(statement, section) if item.item_id not in item_ids]
+        items = [item for item in getattr(statement, section) if keep(item)]
         setattr(kept, section, items)
         for item in items:
             currency = item.open_amount.currency
@@ -120,6 +119,13 @@ def without_items(statement: Statement, item_ids: frozenset[int]) -> Statement:
                 totals = kept.totals[currency] = CurrencyTotals(currency, zero, zero, zero)
             setattr(totals, section, getattr(totals, section) + item.open_amount)
     return kept
+
+
+def without_items(statement: Statement, item_ids: frozenset[int]) -> Statement:
+    """The statement without some items (disputed ones, for a formal notice), totals recomputed."""
+    if not item_ids:
+        return statement
+    return statement_filtered(statement, lambda item: item.item_id not in item_ids)
 
 
 def formal_notice_document_for(

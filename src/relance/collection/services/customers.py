@@ -22,12 +22,11 @@ from relance.collection.models import Action, ActionStatus, CustomerNote, Disput
 from relance.collection.models.actions import OPEN_STATUSES
 from relance.collection.services.actions import CallDispute, CallPromise, call_outcome_record
 from relance.collection.services.statuses import StatusError
-from relance.collection.statements import StatementBundle
+from relance.collection.statements import StatementBundle, statement_filtered
 from relance.core.audit import Actor, record
-from relance.core.money import Money
 from relance.finance.selectors import statement_penalties
 from relance.ledger.models import Customer
-from relance.ledger.selectors import CurrencyTotals, Statement, company_today
+from relance.ledger.selectors import Statement, company_today
 from relance.messaging.models import OutboxMessage
 from relance.messaging.tasks import send_outbox_task
 
@@ -112,18 +111,7 @@ def call_log(
 def _only_items(statement: Statement, invoice_ids: frozenset[int]) -> Statement:
     """The statement reduced to some invoices, debit and credit notes (never a payment, whose ids
     are another table's), totals recomputed."""
-    kept = Statement(customer=statement.customer, as_of=statement.as_of)
-    for section in ("overdue", "not_due", "credits"):
-        items = [i for i in getattr(statement, section) if i.item_type != "payment" and i.item_id in invoice_ids]
-        setattr(kept, section, items)
-        for item in items:
-            currency = item.open_amount.currency
-            totals = kept.totals.get(currency)
-            if totals is None:
-                zero = Money.zero(currency)
-                totals = kept.totals[currency] = CurrencyTotals(currency, zero, zero, zero)
-            setattr(totals, section, getattr(totals, section) + item.open_amount)
-    return kept
+    return statement_filtered(statement, lambda item: item.item_type != "payment" and item.item_id in invoice_ids)
 
 
 @transaction.atomic
