@@ -72,7 +72,7 @@ def open_items_sql(
 
     def allocated(column: str, alias: str) -> str:
         where = f"al.{column} = {alias}.id AND al.date <= %s"
-        return "COALESCE((SELECT SUM(al.amount) FROM ledger_allocation al WHERE " + where + "), 0)"  # noqa: S608 - constants only
+        return "COALESCE((SELECT CAST(SUM(al.amount) AS BIGINT) FROM ledger_allocation al WHERE " + where + "), 0)"  # noqa: S608 - constants only
 
     sql = f"""
         SELECT * FROM (
@@ -103,7 +103,7 @@ def _open_items_company_sql(company_id: int, as_of: dt.date) -> tuple[str, list[
         SELECT i.kind AS item_type, i.id AS item_id, i.customer_id, i.number, i.issue_date, i.due_date,
                i.amount, i.currency, i.amount - COALESCE(a.allocated, 0) AS open_amount, i.po_number
           FROM ledger_invoice i
-          LEFT JOIN (SELECT invoice_id, SUM(amount) AS allocated FROM ledger_allocation
+          LEFT JOIN (SELECT invoice_id, CAST(SUM(amount) AS BIGINT) AS allocated FROM ledger_allocation
                       WHERE company_id = %s AND date <= %s AND invoice_id IS NOT NULL
                       GROUP BY invoice_id) a ON a.invoice_id = i.id
          WHERE i.company_id = %s AND i.issue_date <= %s AND i.kind IN ('invoice', 'debit_note')
@@ -112,7 +112,7 @@ def _open_items_company_sql(company_id: int, as_of: dt.date) -> tuple[str, list[
         SELECT c.kind, c.id, c.customer_id, c.number, c.issue_date, c.due_date,
                c.amount, c.currency, -(c.amount - COALESCE(a.allocated, 0)), c.po_number
           FROM ledger_invoice c
-          LEFT JOIN (SELECT credit_note_id, SUM(amount) AS allocated FROM ledger_allocation
+          LEFT JOIN (SELECT credit_note_id, CAST(SUM(amount) AS BIGINT) AS allocated FROM ledger_allocation
                       WHERE company_id = %s AND date <= %s AND credit_note_id IS NOT NULL
                       GROUP BY credit_note_id) a ON a.credit_note_id = c.id
          WHERE c.company_id = %s AND c.issue_date <= %s AND c.kind = 'credit_note'
@@ -121,7 +121,7 @@ def _open_items_company_sql(company_id: int, as_of: dt.date) -> tuple[str, list[
         SELECT 'payment', p.id, p.customer_id, p.external_ref, p.date, p.date,
                p.amount, p.currency, -(p.amount - COALESCE(a.allocated, 0)), ''
           FROM ledger_payment p
-          LEFT JOIN (SELECT payment_id, SUM(amount) AS allocated FROM ledger_allocation
+          LEFT JOIN (SELECT payment_id, CAST(SUM(amount) AS BIGINT) AS allocated FROM ledger_allocation
                       WHERE company_id = %s AND date <= %s AND payment_id IS NOT NULL
                       GROUP BY payment_id) a ON a.payment_id = p.id
          WHERE p.company_id = %s AND p.date <= %s
