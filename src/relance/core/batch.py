@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from itertools import batched
 from typing import TYPE_CHECKING, Any, cast
 
@@ -82,6 +83,19 @@ def _db_value(field: Any, value: Any) -> Any:
     return field.get_db_prep_save(value, connection)
 
 
+@lru_cache(maxsize=64)
+def insert_sql(model: type[Model], vendor: str) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    """The INSERT of every stored column of `model` (an automatic primary key is left to the
+    database) and the fields in column order; built once per model and database vendor."""
+    meta = model._meta
+    # An automatic primary key is given by the database; any other (a one-to-one key) is a value.
+    fields = tuple(f for f in meta.concrete_fields if not (f.primary_key and getattr(f, "db_returning", False)))
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})", fields  # noqa: S608
+
+
 def insert_instances(instances: Sequence[Model], *, key: str | None = None, batch_size: int = 500) -> None:
     """INSERT unsaved model instances with `executemany`, as `bulk_create` would store them.
 
@@ -93,12 +107,8 @@ def insert_instances(instances: Sequence[Model], *, key: str | None = None, batc
     if not instances:
         return
     meta = type(instances[0])._meta
-    # An automatic primary key is given by the database; any other (a one-to-one key) is a value.
-    fields = [f for f in meta.concrete_fields if not (f.primary_key and getattr(f, "db_returning", False))]
+    sql, fields = insert_sql(type(instances[0]), connection.vendor)
     table = connection.ops.quote_name(meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - names from the model
     with connection.cursor() as cursor:
         for batch in batched(instances, batch_size):
             rows = [tuple(_db_value(f, f.pre_save(obj, True)) for f in fields) for obj in batch]

@@ -71,6 +71,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from relance.core.audit import Actor, record
+from relance.core.batch import insert_sql
 from relance.core.errors import RelanceError
 from relance.core.models import AuditEvent
 from relance.ledger.models import Company, Contact
@@ -265,19 +266,9 @@ def _update_claimed(row: OutboxMessage, *, when_phase: str | None = None, **chan
         return cursor.rowcount == 1
 
 
-@lru_cache(maxsize=8)
-def _insert_sql(model: type[Model], vendor: str) -> tuple[str, tuple[Field[Any, Any], ...]]:
-    meta = model._meta
-    fields_ = tuple(f for f in meta.concrete_fields if not f.primary_key)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields_)
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields_))})"  # noqa: S608
-    return sql, fields_
-
-
 def _insert(instance: Model) -> None:
     """INSERT one row in plain SQL (the values prepared by the fields, as the ORM would)."""
-    sql, fields_ = _insert_sql(type(instance), connection.vendor)
+    sql, fields_ = insert_sql(type(instance), connection.vendor)
     params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields_]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -18,7 +18,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
 from relance.accounts.models import Role
 from relance.core.audit import Actor
@@ -78,8 +78,6 @@ class Workspace:
 
     def customer(self, pk: int | str) -> Customer:
         """One customer of the current company, 404 otherwise (never another company's)."""
-        from django.shortcuts import get_object_or_404
-
         return get_object_or_404(self.customers(all_customers=True), pk=pk)
 
 

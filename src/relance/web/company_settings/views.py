@@ -13,7 +13,6 @@ import mimetypes
 from collections.abc import Callable
 from typing import Any
 
-from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -41,6 +40,7 @@ from relance.messaging.mail_settings import (
     mail_test_send,
     sender_of,
 )
+from relance.portal.models import PortalSettings
 from relance.web.access import workspace_view
 from relance.web.company_settings import forms as f
 
@@ -48,11 +48,9 @@ SECTIONS = ("identity", "logo", "bank", "penalties", "run", "portal", "mail")
 HOLIDAYS_SHOWN = 8
 
 
-def portal_settings_for(company: Company) -> Any:
-    """The portal's settings row (by model name: the portal app sits beside the workspace, which
-    may not import it; see docs/workspace/settings.md)."""
-    model = apps.get_model("portal", "PortalSettings")
-    return model.for_company(company)
+def portal_settings_for(company: Company) -> PortalSettings:
+    """The portal's settings row (a new, unsaved one until the first save)."""
+    return PortalSettings.for_company(company)
 
 
 def coming_holidays(company: Company, today: dt.date, count: int = HOLIDAYS_SHOWN) -> list[tuple[dt.date, str]]:
