@@ -19,7 +19,7 @@ import datetime as dt
 import multiprocessing
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,7 +43,7 @@ from relance.collection.models import (
 )
 from relance.collection.statements import StatementBundle, formal_notice_pdf_for, statement_pdf_for, without_items
 from relance.core.audit import Actor, event, record, record_many
-from relance.core.batch import insert_instances, update_column
+from relance.core.batch import column_index, insert_rows, prepare_rows, update_column
 from relance.core.errors import RelanceError
 from relance.core.models import AuditEvent
 from relance.core.money import Money
@@ -62,6 +62,7 @@ from relance.messaging.models import (
     InvoicePdfMode,
     MailSettings,
     OutboxAttachment,
+    OutboxContent,
     OutboxMessage,
     OutboxStatus,
 )
@@ -469,23 +470,55 @@ def _invoice_attachments(bundle: StatementBundle, *, limit: int) -> list[OutboxA
     return found
 
 
-def _save(composed: list[Composed]) -> None:
-    """Links, messages and attachments of many e-mails, in a few statements."""
-    insert_instances([c.link for c in composed])
-    insert_instances([c.message for c in composed], key="uuid")
+@dataclass
+class _Rows:
+    """The INSERTs of some composed e-mails, their values prepared (see `core.batch.prepare_rows`)."""
+
+    composed: list[Composed]
+    links: list[list[Any]]
+    messages: list[list[Any]]
+    contents: list[list[Any]]
+    attachments: list[tuple[OutboxAttachment, list[Any]]]
+    events: list[list[Any]]
+
+
+def _prepare(composed: list[Composed], events: Sequence[AuditEvent] = ()) -> _Rows:
+    """Everything Python does for the INSERTs, done before the transaction (see `_write`)."""
     bodies = []
     for item in composed:
-        body = item.message.body
-        body.message_id = item.message.pk
         item.message.__dict__.pop("_body_dirty", None)
-        bodies.append(body)
-    insert_instances(bodies)
-    attachments = []
-    for item in composed:
-        for attachment in item.attachments:
-            attachment.message = item.message
-            attachments.append(attachment)
-    insert_instances(attachments, batch_size=50)
+        bodies.append(item.message.body)
+    attachments = [attachment for item in composed for attachment in item.attachments]
+    return _Rows(
+        composed=composed,
+        links=prepare_rows([c.link for c in composed]),
+        messages=prepare_rows([c.message for c in composed]),
+        contents=prepare_rows(bodies),
+        attachments=list(zip(attachments, prepare_rows(attachments), strict=True)),
+        events=prepare_rows(list(events)),
+    )
+
+
+def _write(rows: _Rows) -> None:
+    """Links, messages, their parts and attachments, and audit events, in a few statements. Inside
+    the caller's transaction, which (on SQLite) holds the one write lock only this long."""
+    insert_rows(AccessLink, rows.links, instances=[c.link for c in rows.composed])
+    insert_rows(OutboxMessage, rows.messages, instances=[c.message for c in rows.composed], key="uuid")
+    slot = column_index(OutboxContent, "message")
+    for row, item in zip(rows.contents, rows.composed, strict=True):
+        item.message.body.message_id = row[slot] = item.message.pk
+    insert_rows(OutboxContent, rows.contents, instances=[c.message.body for c in rows.composed])
+    by_attachment = {id(a): item.message for item in rows.composed for a in item.attachments}
+    slot = column_index(OutboxAttachment, "message")
+    for attachment, row in rows.attachments:
+        attachment.message = by_attachment[id(attachment)]
+        row[slot] = attachment.message_id
+    insert_rows(OutboxAttachment, [row for _a, row in rows.attachments], batch_size=50)
+    insert_rows(AuditEvent, rows.events, batch_size=1000)
+
+
+def _save(composed: list[Composed]) -> None:
+    _write(_prepare(composed))
 
 
 # --- actions -> outbox ----------------------------------------------------------------------
@@ -500,7 +533,6 @@ class DispatchReport:
 
 
 DISPATCH_BATCH = 250
-WRITE_BATCH = 25
 WRITE_BATCH = 25
 
 
@@ -606,11 +638,12 @@ def emails_dispatch(*, company: Company, today: dt.date, actor: Actor) -> Dispat
 
 def _write_queued(composed: list[Composed], queued: list[Action], actor: Actor) -> int:
     """The e-mails, their actions marked as queued and their audit events, in one transaction."""
-    with transaction.atomic():
-        _save(composed)
-        events = [_queued_event(action, item.message, actor) for action, item in zip(queued, composed, strict=True)]
-        update_column(Action, "outcome", [(action.outcome, action.pk) for action in queued])
-        record_many(events)
+    events = [_queued_event(action, item.message, actor) for action, item in zip(queued, composed, strict=True)]
+    rows = _prepare(composed, events)
+    outcomes = [(action.outcome, action.pk) for action in queued]
+    with transaction.atomic():  # only the database's work: a sender waits for this lock on SQLite
+        _write(rows)
+        update_column(Action, "outcome", outcomes)
     return len(composed)
 
 

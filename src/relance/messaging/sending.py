@@ -57,21 +57,15 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
 from django.db import connection, transaction
 from django.db.models import (
-    BooleanField,
-    CharField,
-    DateTimeField,
     Field,
-    IntegerField,
-    JSONField,
     Model,
     Q,
-    TextField,
 )
 from django.dispatch import Signal
 from django.utils import timezone
 
 from relance.core.audit import Actor, record
-from relance.core.batch import insert_sql
+from relance.core.batch import insert_sql, prepare_rows, preparer
 from relance.core.errors import RelanceError
 from relance.core.models import AuditEvent
 from relance.ledger.models import Company, Contact
@@ -234,23 +228,12 @@ def _update_sql(names: tuple[str, ...], with_phase: bool, vendor: str) -> tuple[
     for name in names:
         column = cast("Field[Any, Any]", meta.get_field(name))
         columns.append(f"{quote(str(column.column))} = %s")
-        preparers.append(_preparer(column))
+        preparers.append(preparer(column))
     where = f"{quote('id')} = %s AND {quote('status')} = %s AND {quote('claimed_by')} = %s"
     if with_phase:
         where += f" AND {quote('phase')} = %s"
     sql = f"UPDATE {quote(meta.db_table)} SET {', '.join(columns)} WHERE {where}"  # noqa: S608
     return sql, tuple(preparers)
-
-
-def _preparer(field: Field[Any, Any]) -> Callable[[Any], Any]:
-    """What `field.get_db_prep_save` does for a value of this field, without its generic dispatch."""
-    if isinstance(field, JSONField):
-        return lambda value: None if value is None else connection.ops.adapt_json_value(value, field.encoder)
-    if isinstance(field, DateTimeField):
-        return lambda value: None if value is None else connection.ops.adapt_datetimefield_value(value)
-    if isinstance(field, (CharField, TextField, BooleanField, IntegerField)) and not field.null:
-        return lambda value: value
-    return lambda value: field.get_db_prep_save(value, connection)
 
 
 def _update_claimed(row: OutboxMessage, *, when_phase: str | None = None, **changes: Any) -> bool:
@@ -268,10 +251,9 @@ def _update_claimed(row: OutboxMessage, *, when_phase: str | None = None, **chan
 
 def _insert(instance: Model) -> None:
     """INSERT one row in plain SQL (the values prepared by the fields, as the ORM would)."""
-    sql, fields_ = insert_sql(type(instance), connection.vendor)
-    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields_]
+    sql, _fields = insert_sql(type(instance), connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, prepare_rows([instance])[0])
 
 
 def _apply(outcome: _Outcome, *, actor: Actor, report: SendReport) -> None:

@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
@@ -418,12 +419,10 @@ def colleague_resolve(token: str, *, max_age_days: int = COLLEAGUE_DAYS) -> tupl
 @transaction.atomic
 def colleague_invite(*, actor: Actor, dispute: Dispute, email: str, name: str = "", question: str = "") -> str:
     """E-mail a colleague (sales, logistics) a link to answer about a dispute; returns the URL."""
-    from django.urls import reverse
-
-    from relance.messaging.links import base_url
+    from relance.messaging.links import COLLEAGUE, base_url
 
     token = colleague_token(dispute=dispute, email=email, name=name)
-    url = base_url() + reverse("portal:colleague", args=[token])
+    url = f"{base_url()}/{COLLEAGUE.replace('{token}', quote(token, safe=':-_'))}"
     invoices = ", ".join(dispute.invoices.values_list("number", flat=True))
     text = (
         f"Hello{' ' + name if name else ''},\n\n{actor.label} needs your answer about a dispute of "
