@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -585,8 +586,11 @@ def _queued_event(action: Action, message: OutboxMessage, actor: Actor) -> Audit
     )  # fmt: skip
 
 
-def emails_dispatch(*, company: Company, today: dt.date, actor: Actor) -> DispatchReport:
-    """Queue today's automatic e-mails (planned e-mail actions not yet queued), in batches."""
+def emails_dispatch(
+    *, company: Company, today: dt.date, actor: Actor, on_written: Callable[[], None] | None = None
+) -> DispatchReport:
+    """Queue today's automatic e-mails (planned e-mail actions not yet queued), in batches;
+    `on_written` is called after each batch is committed (a sender working beside wakes up)."""
     report = DispatchReport()
     pending = (
         Action.objects.filter(company=company, channel=Channel.EMAIL, status=ActionStatus.PLANNED, date__lte=today)
@@ -631,8 +635,12 @@ def emails_dispatch(*, company: Company, today: dt.date, actor: Actor) -> Dispat
             if len(composed) == WRITE_BATCH:
                 report.queued += _write_queued(composed, queued, actor)
                 composed, queued = [], []
+                if on_written is not None:
+                    on_written()
         if composed:
             report.queued += _write_queued(composed, queued, actor)
+            if on_written is not None:
+                on_written()
     return report
 
 
@@ -804,24 +812,51 @@ def _merge(total: SendReport, part: SendReport) -> None:
             setattr(total, item.name, getattr(total, item.name) + value)
 
 
-def _send_until_finished(company: Company, actor: Actor, finished: Any, report: SendReport) -> None:
-    """Send what is queued, again and again, until `finished` is set and nothing is left."""
-    while True:
-        last_round = finished.is_set()
-        part = send_outbox(company=company, actor=actor)
-        _merge(report, part)
-        if last_round and not part.claimed:
-            return
-        if not part.claimed:
-            finished.wait(0.02)
+class _Queued:
+    """What the composer tells a sender working beside it: a batch was written (`written`, released
+    once a batch), or it has finished (`finished`). A sender with nothing to send waits on it instead
+    of polling, so it starts on each batch at once and keeps its SMTP connection."""
+
+    def __init__(self, written: Any, finished: Any) -> None:
+        self.written, self.finished = written, finished
+        self.ended = False
+        self.composer = os.getpid()
+
+    def notify(self) -> None:
+        self.written.release()
+
+    def finish(self) -> None:
+        self.finished.set()
+        self.written.release()
+
+    def __call__(self) -> bool:
+        """Called by `send_outbox` when nothing is due: True to claim again, False when done."""
+        if self.ended:
+            return False
+        if self.finished.is_set():  # one last claim after the end: the last batch may be just written
+            self.ended = True
+            return True
+        while not self.written.acquire(timeout=1.0):
+            if os.getppid() != self.composer and os.getpid() != self.composer:  # the composer was killed
+                self.ended = True
+                return True
+        while self.written.acquire(block=False):  # batches already claimed meanwhile: one claim is enough
+            pass
+        return True
 
 
-def _sender_process(company_id: int, actor: Actor, finished: Any, results: Any) -> None:
+def _send_until_finished(company: Company, actor: Actor, queued: _Queued, report: SendReport) -> None:
+    """Send what is queued as it is queued, until the composer has finished and nothing is left."""
+    while not queued.ended:  # a new pass only after a stop (the server down: the rest waits its turn)
+        _merge(report, send_outbox(company=company, actor=actor, more=queued))
+
+
+def _sender_process(company_id: int, actor: Actor, queued: _Queued, results: Any) -> None:
     """The body of the forked sender: its own database connection, its report sent back whole."""
     connections.close_all()  # never the parent's connection: a fresh one in this process
     report = SendReport()
     try:
-        _send_until_finished(Company.objects.get(pk=company_id), actor, finished, report)
+        _send_until_finished(Company.objects.get(pk=company_id), actor, queued, report)
         results.send(("ok", report))
     except BaseException as error:  # reported to the caller, never lost in the child
         results.send(("error", f"{type(error).__name__}: {error}", report))
@@ -848,12 +883,12 @@ def emails_dispatch_and_send(*, company: Company, today: dt.date, actor: Actor) 
         return report, sent
     if "fork" in multiprocessing.get_all_start_methods():
         return _dispatch_with_sender_process(company=company, today=today, actor=actor)
-    finished = threading.Event()
+    queued = _Queued(threading.Semaphore(0), threading.Event())
     failure: list[BaseException] = []
 
     def send_loop() -> None:
         try:
-            _send_until_finished(company, actor, finished, sent)
+            _send_until_finished(company, actor, queued, sent)
         except BaseException as error:  # reported to the caller, never lost in the thread
             failure.append(error)
         finally:
@@ -862,9 +897,9 @@ def emails_dispatch_and_send(*, company: Company, today: dt.date, actor: Actor) 
     thread = threading.Thread(target=send_loop, name="relance-sender", daemon=True)
     thread.start()
     try:
-        report = emails_dispatch(company=company, today=today, actor=actor)
+        report = emails_dispatch(company=company, today=today, actor=actor, on_written=queued.notify)
     finally:
-        finished.set()
+        queued.finish()
         thread.join()
     if failure:
         raise failure[0]
@@ -875,18 +910,18 @@ def _dispatch_with_sender_process(
     *, company: Company, today: dt.date, actor: Actor
 ) -> tuple[DispatchReport, SendReport]:
     context = multiprocessing.get_context("fork")
-    finished = context.Event()
+    queued = _Queued(context.Semaphore(0), context.Event())
     receive, send = context.Pipe(duplex=False)
     connections.close_all()  # the child must not inherit an open connection
     child = context.Process(
-        target=_sender_process, args=(company.pk, actor, finished, send), name="relance-sender", daemon=True
+        target=_sender_process, args=(company.pk, actor, queued, send), name="relance-sender", daemon=True
     )
     child.start()
     send.close()
     try:
-        report = emails_dispatch(company=company, today=today, actor=actor)
+        report = emails_dispatch(company=company, today=today, actor=actor, on_written=queued.notify)
     finally:
-        finished.set()
+        queued.finish()
     try:
         outcome = receive.recv()
     except EOFError:

@@ -47,6 +47,7 @@ def test_relance_run_sends_each_reminder_once_while_composing(tmp_path: Path) ->
         relance("manage", "shell", "-c", SEED, env=env)
         done = relance("run", "--date", "2026-03-06", env=env)
         received = list(server.received)
+        connections = server.handler.connections
     assert f"e-mails queued: {CUSTOMERS}" in done.stdout, done.stdout
     per_address = Counter(address for item in received for address in item.rcpt_tos)
     assert per_address == {f"ap{i}@client.example": 1 for i in range(CUSTOMERS)}
@@ -54,6 +55,7 @@ def test_relance_run_sends_each_reminder_once_while_composing(tmp_path: Path) ->
         statuses = Counter(status for (status,) in db.execute("SELECT status FROM messaging_outboxmessage"))
         parts = db.execute("SELECT COUNT(*) FROM messaging_outboxcontent").fetchone()[0]
     assert statuses == {"sent": CUSTOMERS}
+    assert connections == 1  # the sender waits for each batch with its connection open
     assert parts == CUSTOMERS
     subjects = {item.message["Subject"] for item in received}
     assert len(subjects) >= 2  # French and English customers

@@ -66,9 +66,21 @@ class Handler:
     on_rcpt: Callable[[int, str], None] | None = None  # (number of RCPT seen, address)
     on_data: Callable[[int, Received], None] | None = None  # (number of messages stored, message)
     rcpt_count: int = 0
+    pipelining: bool = False  # offer PIPELINING (RFC 2920), as every MTA does
+    buffered_at_rcpt: list[bytes] = field(default_factory=list)
+    connections: int = 0  # EHLOs: one per SMTP session
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        self.connections += 1
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # What the client had already written when this RCPT is handled (asyncio's reader buffer).
+        self.buffered_at_rcpt.append(bytes(server._reader._buffer))
         with self.lock:
             self.rcpt_count += 1
             count = self.rcpt_count
@@ -93,8 +105,8 @@ class Handler:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
-        self.handler = Handler()
+    def __init__(self, *, pipelining: bool = False) -> None:
+        self.handler = Handler(pipelining=pipelining)
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
@@ -116,9 +128,11 @@ class SmtpServer:
         }
 
 
-@pytest.fixture
-def smtp(settings):
-    with SmtpServer() as server:
+@pytest.fixture(params=[False, True], ids=["one-command-at-a-time", "pipelining"])
+def smtp(settings, request):
+    """Every test runs against a server without and with PIPELINING: the envelope is then sent in one
+    write and its replies read together, and every outcome must be the same."""
+    with SmtpServer(pipelining=request.param) as server:
         settings.MAILERS = {"default": server.mailer()}
         yield server
 
@@ -377,6 +391,37 @@ def test_a_4xx_for_one_recipient_holds_the_whole_message(smtp, company, customer
     send_outbox()
     assert refresh(row).status == OutboxStatus.FAILED_TRANSIENT
     assert smtp.received == []  # nobody has it: it will be sent once, to everyone
+
+
+@pytest.mark.django_db
+def test_with_pipelining_the_envelope_is_one_write_and_a_deferred_recipient_abandons_the_data(
+    settings, company, customer
+):
+    """MAIL, RCPT and DATA leave together when the server offers PIPELINING; when a recipient is then
+    deferred the server has already said 354: the connection is closed without the final "." (so
+    nobody gets a partial send) and the next message goes over a new connection."""
+    with SmtpServer(pipelining=True) as server:
+        settings.MAILERS = {"default": server.mailer()}
+        server.handler.rcpt_replies["slow@dupont.example"] = "450 4.2.1 mailbox busy"
+        held = queue(company, customer, to=["ap@dupont.example", "slow@dupont.example"])
+        sent = queue(company, customer, to=["ap@dupont.example"])
+
+        report = send_outbox()
+
+        assert b"DATA\r\n" in server.handler.buffered_at_rcpt[0]  # written before any reply was read
+        assert (report.sent, report.failed_transient) == (1, 1)
+        assert refresh(held).status == OutboxStatus.FAILED_TRANSIENT
+        assert "450 4.2.1" in refresh(held).last_error
+        assert [r.message_id for r in server.received] == [sent.message_id]
+
+
+@pytest.mark.django_db
+def test_without_pipelining_each_command_waits_for_its_reply(settings, company, customer):
+    with SmtpServer(pipelining=False) as server:
+        settings.MAILERS = {"default": server.mailer()}
+        queue(company, customer, to=["ap@dupont.example"])
+        assert send_outbox().sent == 1
+        assert b"DATA" not in server.handler.buffered_at_rcpt[0]
 
 
 @pytest.mark.django_db
