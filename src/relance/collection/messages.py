@@ -537,10 +537,10 @@ DISPATCH_BATCH = 250
 WRITE_BATCH = 25
 
 
-def _ramped(items: list[Action]) -> Iterable[list[Action]]:
-    """Batches of 25, 50, 100, then DISPATCH_BATCH: the first e-mails are queued (and a sender
-    working at the same time starts) after 25 are composed, not 250."""
-    start, size = 0, 25
+def _ramped(items: list[int]) -> Iterable[list[int]]:
+    """Batches of 10, 20, 40... up to DISPATCH_BATCH: the first e-mails are queued (and a sender
+    working at the same time starts) after 10 are composed, not 250."""
+    start, size = 0, 10
     while start < len(items):
         yield items[start : start + size]
         start += size
@@ -595,14 +595,20 @@ def emails_dispatch(
     pending = (
         Action.objects.filter(company=company, channel=Channel.EMAIL, status=ActionStatus.PLANNED, date__lte=today)
         .exclude(outcome__has_key="outbox")
-        .select_related("company", "customer", "customer__collector", "step")
         .order_by("pk")
     )
-    actions = list(pending)
-    if not actions:
+    action_ids = list(pending.values_list("pk", flat=True))
+    if not action_ids:
         return report
     composer = _Composer(company, today)
-    for chunk in _ramped(actions):
+    for chunk_ids in _ramped(action_ids):
+        # The actions are read a batch at a time too: the first e-mails are written (and a sender
+        # working beside starts) a few milliseconds after the start, not after reading them all.
+        chunk = list(
+            pending.filter(pk__in=chunk_ids).select_related("customer", "customer__collector", "step")
+        )  # still pending: an action a collector cancelled meanwhile is left out
+        for action in chunk:
+            action.company = company
         # Accounts are read for a whole batch; e-mails are composed outside any transaction (reads
         # only; the rare failures below are saved one by one) and written every WRITE_BATCH, each with
         # its action and audit event in one short transaction: a sender working at the same time gets

@@ -47,19 +47,17 @@ def encode_header(value: str) -> str:
     value = _clean(value)
     if value.isascii() and len(value) <= 900:
         return value
-    words: list[str] = []
-    chunk: list[str] = []
-    size = 0
-    for char in value:
-        length = len(char.encode("utf-8"))
-        if size + length > 45:
-            words.append("".join(chunk))
-            chunk, size = [], 0
-        chunk.append(char)
-        size += length
-    if chunk:
-        words.append("".join(chunk))
-    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode('ascii')}?=" for w in words)
+    data = value.encode("utf-8")
+    words: list[bytes] = []
+    start, size = 0, len(data)
+    # Words of at most 39 bytes (a 73-character "Subject:" line), never splitting a UTF-8 sequence.
+    while start < size:
+        end = min(start + 39, size)
+        while end < size and data[end] & 0xC0 == 0x80:
+            end -= 1
+        words.append(data[start:end])
+        start = end
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
 
 
 @lru_cache(maxsize=4096)

@@ -15,3 +15,24 @@ def test_lines_starting_with_a_dot_are_encoded_and_read_back_unchanged():
     parsed = email.message_from_bytes(payload, policy=email.policy.default)
     assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n").rstrip("\n") == text
     assert ".dot in html" in parsed.get_body(("html",)).get_content()
+
+
+def test_non_ascii_headers_are_encoded_words_that_read_back_whole():
+    """Accents, a euro sign, emoji (4-byte UTF-8) and a long subject: every encoded word holds whole
+    characters, lines stay short, and Python's parser gives the subject back unchanged."""
+    import email
+    import email.policy
+
+    subjects = [
+        "Relevé de compte n°42 — échéances",
+        "€" * 40,
+        "Rappel 📄 facture " + "é🙂" * 30,
+        "x" * 44 + "é" + "ü" * 20,
+    ]
+    for subject in subjects:
+        payload = build_mime(Envelope(from_email="a@b.example", to=["c@d.example"], subject=subject, text="t"))
+        message = email.message_from_bytes(payload, policy=email.policy.default)
+        assert message["Subject"] == subject
+        lines = payload.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+        subject_lines = lines[lines.index(next(x for x in lines if x.startswith(b"Subject:"))) :][:12]
+        assert all(len(line) <= 78 for line in subject_lines if line.startswith((b"Subject:", b" =?")))
