@@ -68,9 +68,10 @@ from relance.core.audit import Actor, record
 from relance.core.batch import insert_sql, prepare_rows, preparer
 from relance.core.errors import RelanceError
 from relance.core.models import AuditEvent
+from relance.core.sqlrows import model_plan
 from relance.ledger.models import Company, Contact
 from relance.messaging.mime import Attachment, Envelope, build_mime
-from relance.messaging.models import OutboxMessage, OutboxStatus
+from relance.messaging.models import OutboxAttachment, OutboxContent, OutboxMessage, OutboxStatus
 from relance.messaging.signals import message_failed, message_sent
 
 logger = logging.getLogger(__name__)
@@ -399,12 +400,55 @@ def claim_batch(
         OutboxMessage.objects.filter(pk__in=ids, status__in=DUE_STATUSES).update(
             status=OutboxStatus.SENDING, phase=OutboxMessage.PHASE_CLAIMED, claimed_by=worker, claimed_at=now
         )
-    return list(
-        OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.SENDING, claimed_by=worker)
-        .select_related("content")  # the company and customer are read only on a failure
-        .prefetch_related("attachments")
-        .order_by("created_at", "pk")
+    return load_claimed(ids, worker)
+
+
+def load_claimed(ids: Sequence[int], worker: str) -> list[OutboxMessage]:
+    """The rows this worker claimed, with their parts and attachments, oldest first.
+
+    Two plain-SQL reads (`core.sqlrows`: the instances the ORM would build, through the same
+    converters): the ORM took about 100 µs a row to build this query's instances, a tenth of the
+    sender's time per e-mail. The company and customer are not read: only a failure needs them
+    (loaded then, lazily)."""
+    message, content = model_plan(OutboxMessage, "m"), model_plan(OutboxContent, "c")
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT {message.columns}, {content.columns} FROM {quote(OutboxMessage._meta.db_table)} m "  # noqa: S608
+        f"LEFT JOIN {quote(OutboxContent._meta.db_table)} c ON c.{quote('message_id')} = m.{quote('id')} "
+        f"WHERE m.{quote('id')} IN ({marks}) AND m.{quote('status')} = %s AND m.{quote('claimed_by')} = %s "
+        f"ORDER BY m.{quote('created_at')}, m.{quote('id')}"
     )
+    rows: list[OutboxMessage] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, OutboxStatus.SENDING.value, worker])
+        for values in cursor.fetchall():
+            row = message.load(values[: message.width])
+            if values[message.width] is not None:  # its parts (a row queued by hand may have none)
+                body = content.load(values[message.width :])
+                body._state.fields_cache["message"] = row
+                row.__dict__["_body"] = body
+            row.__dict__["_attachments"] = []
+            rows.append(row)
+        if rows:
+            attachment = model_plan(OutboxAttachment, "a")
+            by_id = {row.pk: row for row in rows}
+            marks = ", ".join(["%s"] * len(by_id))
+            cursor.execute(
+                f"SELECT {attachment.columns} FROM {quote(OutboxAttachment._meta.db_table)} a "  # noqa: S608
+                f"WHERE a.{quote('message_id')} IN ({marks}) ORDER BY a.{quote('id')}",
+                list(by_id),
+            )
+            for values in cursor.fetchall():
+                item = attachment.load(values)
+                by_id[item.message_id].__dict__["_attachments"].append(item)
+    return rows
+
+
+def attachments_of(row: OutboxMessage) -> list[OutboxAttachment]:
+    """The row's attachments: loaded with the claim, else read now."""
+    loaded = row.__dict__.get("_attachments")
+    return list(row.attachments.all()) if loaded is None else loaded
 
 
 # --- building the message ---------------------------------------------------------------------
@@ -421,7 +465,7 @@ def envelope_of(row: OutboxMessage) -> Envelope:
         reply_to=row.reply_to,
         message_id=row.message_id,
         headers={str(name): str(value) for name, value in (row.headers or {}).items()},
-        attachments=[Attachment(a.filename, a.mimetype, bytes(a.content)) for a in row.attachments.all()],
+        attachments=[Attachment(a.filename, a.mimetype, bytes(a.content)) for a in attachments_of(row)],
     )
 
 
@@ -730,7 +774,7 @@ class BackendSender(_Sender):
         )
         if row.html:
             message.attach_alternative(row.html, "text/html")
-        for attachment in row.attachments.all():
+        for attachment in attachments_of(row):
             message.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
         message.metadata = {"relance_outbox": str(row.uuid)}  # comes back in e-mail services' webhooks
         return message

@@ -572,3 +572,28 @@ def test_the_task(smtp, company, customer):
     queue(company, customer)
     result = send_outbox_task.enqueue(limit=10, company_id=company.pk)
     assert result.return_value["sent"] == 1
+
+
+@pytest.mark.django_db
+def test_the_claimed_rows_are_what_the_orm_would_load(company, customer):
+    """The sender's plain-SQL read of its claimed rows gives the ORM's instances: every field, the
+    parts and the attachments (one row without parts at all: its parts read as empty)."""
+    from relance.messaging.models import OutboxContent
+    from relance.messaging.sending import attachments_of, claim_batch, new_worker_id
+
+    rows = [queue(company, customer, attachment=True, cc=["b@dupont.example"]), queue(company, None)]
+    OutboxContent.objects.filter(message=rows[1]).delete()
+    worker = new_worker_id()
+    claimed = claim_batch(worker=worker, size=10)
+    assert [r.pk for r in claimed] == [r.pk for r in rows]
+    for row in claimed:
+        expected = OutboxMessage.objects.get(pk=row.pk)
+        for f in OutboxMessage._meta.concrete_fields:
+            assert getattr(row, f.attname) == getattr(expected, f.attname), f.name
+        assert (row.text, row.html) == (expected.text, expected.html)
+        assert [(a.filename, bytes(a.content)) for a in attachments_of(row)] == [
+            (a.filename, bytes(a.content)) for a in expected.attachments.all()
+        ]
+    assert claimed[0].html.startswith("<p>Bonjour")
+    assert len(attachments_of(claimed[0])) == 1
+    assert (claimed[1].text, claimed[1].html, attachments_of(claimed[1])) == ("", "", [])
