@@ -183,8 +183,8 @@ def items_table_html(lines: list[Line], context: MessageContext, *, overdue: boo
     for column in columns:
         parts.append(_TH_L if column in ("invoice", "issued", "due") else _TH_R)
         parts.append(html.escape(words[column]))
-        parts.append("</th>")
-    parts.append("</tr>")
+        parts.append("</th>\n")
+    parts.append("</tr>\n")
     escape = html.escape
     for line in lines:
         parts.append("<tr>")
@@ -202,8 +202,8 @@ def items_table_html(lines: list[Line], context: MessageContext, *, overdue: boo
             else:
                 parts.append(_TD_DATE if column in ("issued", "due") else _TD_R)
                 parts.append(value)
-            parts.append("</td>")
-        parts.append("</tr>")
+            parts.append("</td>\n")
+        parts.append("</tr>\n")
     currencies = sorted({line.open_amount.currency for line in lines})
     for currency in currencies:
         total = sum((line.open_amount.minor for line in lines if line.open_amount.currency == currency), 0)
@@ -211,9 +211,9 @@ def items_table_html(lines: list[Line], context: MessageContext, *, overdue: boo
         label = words[total_key] + (f" ({currency})" if len(currencies) > 1 else "")
         span = columns.index("open")
         parts.append(f"<tr>{_TOTAL_L.replace('<td ', f'<td colspan="{span}" ')}{escape(label)}</td>")
-        parts.append(f"{_TOTAL_R}{escape(amount)}</td>")
+        parts.append(f"{_TOTAL_R}{escape(amount)}</td>\n")
         parts.append("<td></td>" * (len(columns) - span - 1))
-        parts.append("</tr>")
+        parts.append("</tr>\n")
     parts.append("</table>")
     return "".join(parts)
 

@@ -342,10 +342,15 @@ def _layout_document(layout: EmailLayout, body: str) -> str:
     )
 
 
+# A line break after the end of a block or a table cell (whitespace there changes nothing on screen): the HTML's
+# lines stay far below SMTP's 998 characters, so that the e-mail can carry it as it is (mime.py).
+_BLOCK_END_RE = re.compile(r"(</(?:p|tr|td|th|table|h[1-6]|li|ul|ol|div|blockquote|head|style)>|<body[^>]*>)(?!\n)")
+
+
 def compile_email(template: CompiledTemplate, layout: EmailLayout) -> CompiledEmail:
     """The template inside the layout, CSS inlined once; rendering then only fills the slots."""
     body = "".join(f"#{p.name}" if isinstance(p, Slot) and p.mode == "html" else _attr_token(p) for p in template.html)
-    document = _inliner.inline(_layout_document(layout, body))
+    document = _BLOCK_END_RE.sub("\\1\n", _inliner.inline(_layout_document(layout, body)))
     text: tuple[str | Slot, ...] = template.text
     if layout.document_links:
         label = _DOCUMENTS.get(layout.language[:2], _DOCUMENTS["en"])

@@ -5,6 +5,7 @@ import email
 import email.policy
 import re
 import subprocess
+from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
@@ -81,6 +82,10 @@ def test_the_run_sends_each_customer_one_complete_email_in_their_language(compan
     assert "1\u202f234,56\xa0€" in text  # not yet due
     assert "300,00\xa0€" in text  # overdue after the partial payment
     assert "Total échu" in text
+    shown = unescape(html)  # what the mail client shows: accents and € may travel as character references
+    assert "1\u202f234,56\xa0€" in shown
+    assert "300,00\xa0€" in shown
+    assert "Total échu" in shown
     assert "EN1-" not in html  # another customer's invoices never appear
     assert french["X-Relance-Customer"] == "FR1"
     assert french["Reply-To"] is None or "@" in french["Reply-To"]

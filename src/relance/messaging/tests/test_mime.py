@@ -36,3 +36,41 @@ def test_non_ascii_headers_are_encoded_words_that_read_back_whole():
         lines = payload.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
         subject_lines = lines[lines.index(next(x for x in lines if x.startswith(b"Subject:"))) :][:12]
         assert all(len(line) <= 78 for line in subject_lines if line.startswith((b"Subject:", b" =?")))
+
+
+def _html_of(payload: bytes) -> tuple[str, str]:
+    parsed = email.message_from_bytes(payload, policy=email.policy.default)
+    part = parsed.get_body(("html",))
+    return str(part["Content-Transfer-Encoding"]), part.get_content()
+
+
+def test_html_goes_as_it_is_with_character_references_and_reads_back_the_same():
+    """Short lines: the HTML part is sent as it is (7bit), every non-ASCII character written as a
+    character reference, so what a mail client shows is the original text."""
+    import html as htmllib
+
+    rows = "".join(f'<tr><td>F-{i}</td><td style="text-align:right">1 234,56 €</td></tr>\n' for i in range(60))
+    source = f"<p>Relevé de compte — échéances 🙂</p>\n<table>{rows}</table>\n<p>Merci.</p>"
+    payload = build_mime(Envelope(from_email="a@b.example", to=["c@d.example"], subject="S", text="t", html=source))
+    encoding, content = _html_of(payload)
+    assert encoding == "7bit"
+    assert payload.isascii()
+    assert max(len(line) for line in payload.split(b"\r\n")) <= 998
+    assert "&#8364;" in content
+    assert htmllib.unescape(content).replace("\r\n", "\n").rstrip("\n") == source
+
+
+def test_html_that_cannot_go_as_it_is_is_quoted_printable():
+    """A line over SMTP's limit, a line starting with a dot, a carriage return, or non-ASCII inside a
+    style block (where character references mean nothing): quoted-printable, read back unchanged."""
+    cases = [
+        "<p>" + "mot " * 400 + "</p>",
+        "<p>x</p>\n.point\n",
+        "<p>a\r\nb</p>",
+        '<html><head><style>p::before { content: "é" }</style></head><body><p>é</p></body></html>',
+    ]
+    for source in cases:
+        payload = build_mime(Envelope(from_email="a@b.example", to=["c@d.example"], subject="S", text="t", html=source))
+        encoding, content = _html_of(payload)
+        assert encoding == "quoted-printable", source[:30]
+        assert content.replace("\r\n", "\n").rstrip("\n") == source.replace("\r\n", "\n").rstrip("\n"), source[:30]
