@@ -44,6 +44,10 @@ def test_the_administrator_sets_the_bank_account_logo_and_checks_the_mail(
     page.get_by_label("Logo (PNG or JPEG)").set_input_files(str(logo))
     page.get_by_role("button", name="Save logo").click()
     page.wait_for_selector("text=Logo saved.")
+    # The image is fetched after the page: wait until it has loaded (a busy machine takes its time).
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img[alt=\"Company logo\"]'); return i && i.complete; }"
+    )
     assert page.get_by_alt_text("Company logo").evaluate("img => img.naturalWidth") == 360
 
     page.get_by_role("button", name="Send a test e-mail").click()
