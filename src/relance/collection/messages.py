@@ -514,7 +514,10 @@ def _write(rows: _Rows) -> None:
     for attachment, row in rows.attachments:
         attachment.message = by_attachment[id(attachment)]
         row[slot] = attachment.message_id
-    insert_rows(OutboxAttachment, [row for _a, row in rows.attachments], batch_size=50)
+    insert_rows(
+        OutboxAttachment, [row for _a, row in rows.attachments], instances=[a for a, _row in rows.attachments],
+        batch_size=50,
+    )  # fmt: skip
     insert_rows(AuditEvent, rows.events, batch_size=1000)
 
 

@@ -128,14 +128,16 @@ def preparer(field: Field[Any, Any]) -> Callable[[Any], Any]:
             if value is None
             else slow(value, connection)
         )
-    if isinstance(field, JSONField):
+    if type(field) is JSONField:  # (a subclass may prepare its values its own way)
         return lambda value: (
-            slow(value, connection) if value is None else connection.ops.adapt_json_value(value, field.encoder)
+            connection.ops.adapt_json_value(value, field.encoder)
+            if type(value) in (dict, list)
+            else slow(value, connection)
         )
     if kind is DateTimeField:
         return lambda value: (
             connection.ops.adapt_datetimefield_value(value)
-            if type(value) is dt.datetime and value.tzinfo is not None
+            if type(value) is dt.datetime and value.utcoffset() is not None
             else slow(value, connection)
         )
     if kind is DateField:

@@ -21,6 +21,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core import signing
 from django.db import connections
+from django.urls import get_script_prefix
 from django.utils import timezone
 
 from relance.core.audit import Actor, record
@@ -173,7 +174,7 @@ def route(shape: str) -> str:
 
 
 def link_urls(token: str) -> LinkUrls:
-    root = base_url() + "/"
+    root = base_url() + get_script_prefix()  # "/", or FORCE_SCRIPT_NAME when Relance is mounted below a path
     quoted = quote(token, safe=":-_")
     return LinkUrls(
         token=token,

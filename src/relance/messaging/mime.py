@@ -93,10 +93,13 @@ def _html_part(html: str) -> tuple[str, bytes]:
     else quoted-printable. Both are 7-bit, so DKIM signatures survive every relay; as it is costs
     a fifth of quoted-printable's time (which turns each `=` of the inlined styles into `=3D`)."""
     data = html.encode("ascii", "xmlcharrefreplace")
-    if len(data) != len(html) and "<style" in html:
+    if len(data) != len(html):  # characters were replaced: none may be inside a <style> block
         start = html.find("<style")
-        if not html[start : html.find("</style>", start)].isascii():
-            return "quoted-printable", _qp(html)
+        while start != -1:
+            end = html.find("</style>", start)
+            if not html[start : end if end != -1 else len(html)].isascii():
+                return "quoted-printable", _qp(html)
+            start = html.find("<style", end) if end != -1 else -1
     if b"\r" in data or b"\n." in data or data.startswith(b".") or max(map(len, data.split(b"\n"))) > 990:
         return "quoted-printable", _qp(html)  # (a line starting with a dot: SMTP would have to double it)
     return "7bit", data.replace(b"\n", b"\r\n")

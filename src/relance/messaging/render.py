@@ -347,10 +347,19 @@ def _layout_document(layout: EmailLayout, body: str) -> str:
 _BLOCK_END_RE = re.compile(r"(</(?:p|tr|td|th|table|h[1-6]|li|ul|ol|div|blockquote|head|style)>|<body[^>]*>)(?!\n)")
 
 
+_PRE_RE = re.compile(r"(<pre[\s>].*?</pre>)", re.IGNORECASE | re.DOTALL)
+
+
+def _break_lines(document: str) -> str:
+    """`_BLOCK_END_RE`'s line breaks everywhere but inside `<pre>`, where a line break shows."""
+    parts = _PRE_RE.split(document)  # odd positions: the <pre> blocks, kept as they are
+    return "".join(part if i % 2 else _BLOCK_END_RE.sub("\\1\n", part) for i, part in enumerate(parts))
+
+
 def compile_email(template: CompiledTemplate, layout: EmailLayout) -> CompiledEmail:
     """The template inside the layout, CSS inlined once; rendering then only fills the slots."""
     body = "".join(f"#{p.name}" if isinstance(p, Slot) and p.mode == "html" else _attr_token(p) for p in template.html)
-    document = _BLOCK_END_RE.sub("\\1\n", _inliner.inline(_layout_document(layout, body)))
+    document = _break_lines(_inliner.inline(_layout_document(layout, body)))
     text: tuple[str | Slot, ...] = template.text
     if layout.document_links:
         label = _DOCUMENTS.get(layout.language[:2], _DOCUMENTS["en"])

@@ -43,6 +43,7 @@ import re
 import secrets
 import smtplib
 import socket
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from email.utils import parseaddr
@@ -77,6 +78,12 @@ from relance.messaging.signals import message_failed, message_sent
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
+# A sender that waited longer than this for more e-mails opens a new SMTP session (servers close
+# idle ones: Postfix after 10 s when busy, 300 s otherwise).
+IDLE_RECONNECT_SECONDS = 5.0
+# PIPELINING (RFC 2920) for envelopes of at most this many commands; a longer one goes a command at
+# a time, so that a blocking client never fills the TCP window before reading replies.
+PIPELINING_MAX_COMMANDS = 50
 DEFAULT_LEASE_SECONDS = 600
 DEFAULT_BACKOFF_MINUTES = (1, 5, 15, 60, 240)
 DEFAULT_MAX_ATTEMPTS = 6
@@ -661,7 +668,7 @@ class SmtpSender(_Sender):
         instead of two plus one per recipient. Without it, the DATA reply is not in the list."""
         size = f" SIZE={len(payload)}" if conn.does_esmtp and conn.has_extn("size") else ""
         commands = [f"MAIL FROM:<{ready.sender}>{size}\r\n", *(f"RCPT TO:<{a}>\r\n" for a in ready.recipients)]
-        if conn.does_esmtp and conn.has_extn("pipelining"):
+        if conn.does_esmtp and conn.has_extn("pipelining") and len(commands) < PIPELINING_MAX_COMMANDS:
             conn.send("".join(commands) + "DATA\r\n")
             return [conn.getreply() for _ in range(len(commands) + 1)]
         replies = []
@@ -680,7 +687,9 @@ class SmtpSender(_Sender):
         stage = "MAIL FROM"
         refused: dict[str, str] = {address: "invalid address" for address in ready.invalid}
         try:
+            stage = "the envelope (MAIL FROM, RCPT TO)"
             replies = self.envelope(conn, ready, payload)
+            stage = "MAIL FROM"
             pipelined = len(replies) == len(ready.recipients) + 2
             data_code, data_text = replies[-1] if pipelined else (0, b"")
             code, text = replies[0]
@@ -848,9 +857,14 @@ def send_outbox(
             size = batch_size if limit is None else min(batch_size, limit - report.claimed)
             rows = claim_batch(worker=sender.worker, size=size, company=company, ids=ids)
             if not rows:
-                if more is not None and more():
-                    continue
-                break
+                if more is None:
+                    break
+                waited_from = time.monotonic()
+                if not more():
+                    break
+                if time.monotonic() - waited_from > IDLE_RECONNECT_SECONDS:
+                    sender.close_backend()  # the server may have dropped an idle session: a new one
+                continue
             report.claimed += len(rows)
             sender.send_batch(rows)
             if sender.stopped:

@@ -11,6 +11,7 @@ import email.policy
 import html
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -598,3 +599,38 @@ def test_the_claimed_rows_are_what_the_orm_would_load(company, customer):
     assert claimed[0].html.startswith("<p>Bonjour")
     assert len(attachments_of(claimed[0])) == 1
     assert (claimed[1].text, claimed[1].html, attachments_of(claimed[1])) == ("", "", [])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pipelining", [False, True], ids=["one-command-at-a-time", "pipelining"])
+def test_after_a_long_wait_for_more_the_sender_opens_a_new_session(
+    settings, company, customer, monkeypatch, pipelining
+):
+    """A sender waiting beside the composer (`send_outbox(more=...)`) may wait longer than the
+    server keeps an idle session: after such a wait it opens a new one, and the next e-mail leaves."""
+    from aiosmtpd.controller import Controller
+
+    import relance.messaging.sending as sending
+
+    monkeypatch.setattr(sending, "IDLE_RECONNECT_SECONDS", 0.5)
+    server = SmtpServer(pipelining=pipelining)
+    server.controller = Controller(server.handler, hostname="127.0.0.1", port=server.port, timeout=1)
+    with server:
+        settings.MAILERS = {"default": server.mailer()}
+        first = queue(company, customer)
+        late: list[OutboxMessage] = []
+
+        def more() -> bool:
+            if late:
+                return False
+            time.sleep(1.6)  # longer than the server's idle timeout (1 s)
+            late.append(queue(company, customer))
+            return True
+
+        report = send_outbox(company=company, more=more)
+
+        assert report.sent == 2
+        assert refresh(first).status == OutboxStatus.SENT
+        assert refresh(late[0]).status == OutboxStatus.SENT
+        assert server.handler.connections == 2
+        assert [r.message_id for r in server.received] == [first.message_id, late[0].message_id]

@@ -273,3 +273,24 @@ def test_a_preview_renders_with_sample_data_in_both_languages():
                                                                   "formal_notice_cover")  # fmt: skip
     with pytest.raises(TemplateError, match="#oops"):
         template_preview(subject="x", body_source="#oops")
+
+
+def test_line_breaks_are_added_after_blocks_but_never_inside_pre():
+    """The compiled e-mail ends a line after blocks and table cells (short lines: the HTML part can
+    travel as it is), except inside <pre>, where a line break would show."""
+    result = render("Intro\n\n<pre>a<div>b</div>c\n<ul><li>x</li><li>y</li></ul></pre>\n\n#items_overdue\n\nFin")
+    assert "<pre>a<div>b</div>c\n<ul" in result.html  # nothing added inside the <pre> block
+    assert "<li>x</li><li>y</li></ul></pre>" in result.html
+    assert max(len(line) for line in result.html.split("\n")) < 990
+    assert "</td>\n" in result.html
+    assert "</p>\n" in result.html
+
+
+def test_mime_html_goes_as_it_is_for_a_rendered_reminder_and_quoted_printable_with_non_ascii_css():
+    result = render("Bonjour,\n\n#items_overdue\n\n#items_not_due\n\nCordialement")
+    raw = build_mime(Envelope(from_email="a@b.example", to=["c@d.example"], subject="S", text="t", html=result.html))
+    assert b"Content-Transfer-Encoding: 7bit" in raw
+    styled = "<style>p{}</style><p>é</p><style>p::after{content:'é'}</style>"
+    raw = build_mime(Envelope(from_email="a@b.example", to=["c@d.example"], subject="S", text="t", html=styled))
+    html_head = raw.split(b"text/html", 1)[1][:120]
+    assert b"quoted-printable" in html_head  # the second style block holds a non-ASCII character

@@ -46,3 +46,16 @@ def test_a_token_with_characters_outside_the_url_alphabet_is_quoted():
     urls = links.link_urls("a/b?c")
     assert urls.page.endswith("/p/a%2Fb%3Fc/")
     assert urls.invoice_pdf(1).endswith("/p/a%2Fb%3Fc/invoices/1.pdf")
+
+
+def test_links_carry_the_script_prefix_when_relance_is_mounted_below_a_path():
+    from django.urls import set_script_prefix
+
+    set_script_prefix("/relance/")
+    try:
+        urls = links.link_urls(TOKEN)
+        assert urls.page == f"{links.base_url()}/relance/p/{TOKEN}/"
+        assert urls.invoice_pdf(7) == f"{links.base_url()}/relance/p/{TOKEN}/invoices/7.pdf"
+        assert reverse("portal:page", args=[TOKEN]) == f"/relance/p/{TOKEN}/"
+    finally:
+        set_script_prefix("/")
