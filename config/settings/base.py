@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("RELANCE_VAR_DIR", BASE_DIR / "var"))
@@ -109,6 +110,37 @@ def database_from_url(url: str) -> dict[str, object]:
         }
     return config
 
+
+def cache_from_url(url: str) -> dict[str, object]:
+    """A CACHES entry from a URL (`RELANCE_CACHE_URL`). The cache holds sign-in throttling and the
+    portal's counters: several server processes must share it, or each counts on its own.
+
+    locmem://                     this process only (development, tests)
+    file:///var/lib/relance/cache one machine, any number of processes (production's default)
+    redis://host:6379/0           several machines (Django's Redis cache; `pip install redis`)
+    db://relance_cache            the database (`relance manage createcachetable` once)
+    """
+    scheme, _, rest = url.partition("://")
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest or "relance"}
+    if scheme == "file" and rest.startswith("/"):
+        # Django's default of 300 entries would cull throttling locks under a guessing attack.
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": rest,
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    if scheme in ("redis", "rediss") and rest:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "db" and rest.isidentifier():
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": rest}
+    raise ImproperlyConfigured(
+        f"RELANCE_CACHE_URL={url!r} is not understood: use locmem://, file:///an/absolute/path, "
+        "redis://host:port/db or db://table_name"
+    )
+
+
+CACHES = {"default": cache_from_url(os.environ.get("RELANCE_CACHE_URL", "locmem://"))}
 
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'relance.sqlite3'}")
 DATABASES = {"default": database_from_url(DATABASE_URL)}

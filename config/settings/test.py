@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import database_from_url
+from .base import cache_from_url, database_from_url
 
 SECRET_KEY = "test-only-key"  # noqa: S105 - not a secret, tests only
 DEBUG = False
@@ -12,5 +12,6 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 # Never DATABASE_URL: a developer's production database must not receive test tables.
 DATABASES = {"default": database_from_url(os.environ.get("RELANCE_TEST_DATABASE_URL", "sqlite:///:memory:"))}
 MEDIA_ROOT = VAR_DIR / "test-media"
+CACHES = {"default": cache_from_url("locmem://")}  # never a shared cache: parallel tests would see each other
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 RELANCE_RATES_DIR = VAR_DIR / "test-rates"  # never a developer's own added rates

@@ -5,8 +5,9 @@ address trying many names). Past the limit, sign-in from there is refused for a 
 checking the password, and the message says only that there were too many attempts: never whether
 the name or the password was wrong.
 
-The cache is the project's default: with the local-memory cache each server process counts on its
-own (a limit of 5 becomes 5 per process); a shared cache (Redis, database) makes it exact. The IP
+The cache is the project's default (`RELANCE_CACHE_URL`): production's is a file cache shared by
+the server's processes; with a local-memory cache each process would count on its own (a limit of
+5 becoming 5 per process). The IP
 address is REMOTE_ADDR: behind a reverse proxy, the proxy must set it (see docs/workspace/account.md).
 """
 
