@@ -17,6 +17,7 @@ CUSTOMERS = 60
 
 SEED = f"""
 import datetime as dt
+from relance.collection.models import CollectionSettings
 from relance.collection.standard import scenarios_install_standard
 from relance.core.audit import Actor
 from relance.ledger.models import Company, Contact, Customer, Invoice
@@ -25,6 +26,10 @@ actor = Actor.system("test")
 company = Company.objects.create(name="Atelier Durand SAS", email="compta@durand.example")
 scenarios_install_standard(company=company, actor=actor)
 templates_install_defaults(company=company, actor=actor)
+# The send window (08:00-18:00 by default) would hold the e-mails when the suite runs in the evening.
+CollectionSettings.objects.update_or_create(
+    company=company, defaults={{"send_window_start": dt.time.min, "send_window_end": dt.time.max}}
+)
 for i in range({CUSTOMERS}):
     customer = Customer.objects.create(company=company, code=f"C{{i:03d}}", name=f"Client {{i}}",
                                        language="fr" if i % 2 else "en")
