@@ -19,6 +19,18 @@ def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _send_window_open_all_day(request, monkeypatch):
+    """The suite runs at any hour. A company's send window (08:00-18:00 by default) holds an e-mail
+    composed outside it until the next opening, so a test that sends would pass by day and fail in
+    the evening: here the window is open all day, except in tests marked `send_window`, which pin
+    the clock and test the window itself."""
+    if request.node.get_closest_marker("send_window") is None:
+        from relance.collection import messages
+
+        monkeypatch.setattr(messages, "_not_before", lambda company, now: None)
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """../shared/data: skipped when absent, except under CI where it must be there."""
