@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -34,6 +37,7 @@ from relance.core.money import Money
 from relance.ledger.contacts import ContactData, contact_save
 from relance.ledger.models import Contact, Customer, Invoice, InvoiceKind
 from relance.ledger.selectors import company_today, open_items
+from relance.messaging.models import OutboxMessage
 from relance.messaging.tasks import send_outbox_task
 from relance.portal.services import colleague_invite
 from relance.web.access import workspace_view
@@ -175,16 +179,23 @@ def send_statement(request: HttpRequest, pk: int) -> HttpResponse:
         if invoices
         else _("the whole statement")
     )
-    _run(
+    queued: list[OutboxMessage] = []
+    done = _run(
         request,
-        lambda: statement_send(
-            actor=_actor(request),
-            customer=customer,
-            template_code=form.cleaned_data["template"],
-            invoice_ids={i.pk for i in invoices},
+        lambda: queued.append(
+            statement_send(
+                actor=_actor(request),
+                customer=customer,
+                template_code=form.cleaned_data["template"],
+                invoice_ids={i.pk for i in invoices},
+            )
         ),
         _("E-mail with %(which)s queued for sending.") % {"which": which},
     )
+    if done and queued and queued[0].not_before is not None:  # composed outside the company's send window
+        leaves = timezone.localtime(queued[0].not_before, ZoneInfo(customer.company.timezone))
+        when = date_format(leaves, "DATETIME_FORMAT")
+        messages.info(request, _("Outside the company's send window: it will leave on %(when)s.") % {"when": when})
     return _back(customer, "timeline")
 
 

@@ -12,6 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from relance.collection.models import (
     Action,
+    CollectionSettings,
     CustomerNote,
     Dispute,
     DisputeStatus,
@@ -215,6 +216,33 @@ def test_send_the_whole_statement(setup, as_camille):
     message = OutboxMessage.objects.get(customer=setup.dupont)
     for number in ("F-0107", "F-0131", "F-0158"):
         assert number in message.text
+
+
+@pytest.mark.send_window
+def test_sent_outside_the_send_window_the_page_says_when_it_leaves(setup, as_camille):
+    """At 19:30 on a Friday (Paris), with the window 08:00-18:00, the e-mail waits for Monday 08:00
+    and the page says so; inside the window it says nothing more."""
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    company = setup.dupont.company
+    company.timezone, company.country = "Europe/Paris", "FR"
+    company.save()
+    CollectionSettings.objects.update_or_create(
+        company=company, defaults={"send_window_start": dt.time(8, 0), "send_window_end": dt.time(18, 0)}
+    )
+    with time_machine.travel(dt.datetime(2026, 3, 6, 19, 30, tzinfo=ZoneInfo("Europe/Paris")), tick=False):
+        response = as_camille.post(url(setup, "send/"), {"send-template": "overdue_courteous"}, follow=True)
+    page = response.content.decode()
+    assert "Outside the company&#x27;s send window: it will leave on" in page
+    assert "March 9, 2026, 8 a.m." in page
+    message = OutboxMessage.objects.get(customer=setup.dupont)
+    assert message.not_before == dt.datetime(2026, 3, 9, 8, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    OutboxMessage.objects.all().delete()
+    with time_machine.travel(dt.datetime(2026, 3, 6, 10, 0, tzinfo=ZoneInfo("Europe/Paris")), tick=False):
+        response = as_camille.post(url(setup, "send/"), {"send-template": "overdue_courteous"}, follow=True)
+    assert "send window" not in response.content.decode()
 
 
 def test_send_without_an_address_says_why(setup, as_camille):
