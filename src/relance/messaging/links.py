@@ -173,14 +173,18 @@ def route(shape: str) -> str:
     return shape.replace("{token}", "<str:token>").replace("{invoice_id}", "<int:invoice_id>")
 
 
+def portal_url(shape: str, token: str) -> str:
+    """The absolute URL of a link shape (`PAGE`, `COLLEAGUE`...) for a token: the site's address,
+    the script prefix ("/", or FORCE_SCRIPT_NAME when Relance is mounted below a path), the shape."""
+    return base_url() + get_script_prefix() + shape.replace("{token}", quote(token, safe=":-_"))
+
+
 def link_urls(token: str) -> LinkUrls:
-    root = base_url() + get_script_prefix()  # "/", or FORCE_SCRIPT_NAME when Relance is mounted below a path
-    quoted = quote(token, safe=":-_")
     return LinkUrls(
         token=token,
-        page=root + PAGE.replace("{token}", quoted),
-        pay=root + PAY.replace("{token}", quoted),
-        statement_pdf=root + STATEMENT_PDF.replace("{token}", quoted),
-        statement_xlsx=root + STATEMENT_XLSX.replace("{token}", quoted),
-        _invoice_prefix=root + INVOICE_PDF.replace("{token}", quoted).removesuffix("{invoice_id}.pdf"),
+        page=portal_url(PAGE, token),
+        pay=portal_url(PAY, token),
+        statement_pdf=portal_url(STATEMENT_PDF, token),
+        statement_xlsx=portal_url(STATEMENT_XLSX, token),
+        _invoice_prefix=portal_url(INVOICE_PDF, token).removesuffix("{invoice_id}.pdf"),
     )

@@ -19,7 +19,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
@@ -419,12 +418,10 @@ def colleague_resolve(token: str, *, max_age_days: int = COLLEAGUE_DAYS) -> tupl
 @transaction.atomic
 def colleague_invite(*, actor: Actor, dispute: Dispute, email: str, name: str = "", question: str = "") -> str:
     """E-mail a colleague (sales, logistics) a link to answer about a dispute; returns the URL."""
-    from django.urls import get_script_prefix
-
-    from relance.messaging.links import COLLEAGUE, base_url
+    from relance.messaging.links import COLLEAGUE, portal_url
 
     token = colleague_token(dispute=dispute, email=email, name=name)
-    url = f"{base_url()}{get_script_prefix()}{COLLEAGUE.replace('{token}', quote(token, safe=':-_'))}"
+    url = portal_url(COLLEAGUE, token)
     invoices = ", ".join(dispute.invoices.values_list("number", flat=True))
     text = (
         f"Hello{' ' + name if name else ''},\n\n{actor.label} needs your answer about a dispute of "

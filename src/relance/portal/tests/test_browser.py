@@ -52,11 +52,7 @@ def test_the_customer_answers_from_the_emailed_link_and_the_collector_sees_it(
     )
     company.save()
     templates_install_defaults(company=company, actor=actor)
-    # The company's send window (08:00-18:00 by default) would hold the e-mail when the suite runs in
-    # the evening: open it all day, this test is not about it.
-    CollectionSettings.objects.update_or_create(
-        company=company, defaults={"send_window_start": dt.time.min, "send_window_end": dt.time.max}
-    )
+    CollectionSettings.objects.get_or_create(company=company)  # its send window is open all day in tests (conftest)
     collector = User.objects.create_user(
         "camille", password="x-very-long-password", first_name="Camille", last_name="Martin",
         email="camille@durand.example", phone="+33 4 72 00 00 00",
